@@ -1,0 +1,37 @@
+"""Mailbox validation: one real address per entry, display names allowed, no header injection."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address, HeaderRegistry
+from email.utils import parseaddr
+
+from email_validator import EmailNotValidError, validate_email
+
+_HEADERS = HeaderRegistry()
+_FORBIDDEN = {"\r": "a carriage return", "\n": "a line break", "\x00": "a NUL byte"}
+
+
+def check_address(value: str) -> str:
+    """Return ``value`` normalised (``Name <addr>``) or raise ``ValueError`` saying why."""
+    for char, name in _FORBIDDEN.items():
+        if char in value:
+            raise ValueError(f"contains {name}; header injection is not allowed")
+    if not value.strip():
+        raise ValueError("is empty")
+    header = _HEADERS("To", value)
+    mailboxes = header.addresses  # type: ignore[attr-defined]
+    if len(mailboxes) != 1 or len(header.groups) != 1:  # type: ignore[attr-defined]
+        raise ValueError("must hold exactly one mailbox (use a list entry per recipient)")
+    if header.defects:
+        raise ValueError(f"is not a well-formed mailbox: {header.defects[0]}")
+    name, addr = mailboxes[0].display_name, mailboxes[0].addr_spec
+    try:
+        valid = validate_email(addr, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{addr!r} is not a valid email address: {exc}") from None
+    return str(Address(display_name=name, addr_spec=valid.normalized))
+
+
+def bare_address(value: str) -> str:
+    """The addr-spec of a mailbox, lowercased, for comparisons."""
+    return parseaddr(value)[1].lower()

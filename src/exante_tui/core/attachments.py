@@ -1,0 +1,54 @@
+"""Attachment checks: strict base64, safe filenames, well-formed content types, Gmail's limit."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+GMAIL_MAX_MESSAGE_BYTES = 36_700_160  # 35 MiB, Gmail's limit for one message
+_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_base64(value: str) -> str:
+    """Accept only canonical, padded standard base64 (no whitespace, no URL alphabet)."""
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            "is not strict base64 (standard alphabet, padded, no whitespace)"
+        ) from None
+    return value
+
+
+def check_filename(value: str) -> str:
+    """A plain file name: not empty, no directories, no control characters."""
+    if not value.strip():
+        raise ValueError("is empty")
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    if "/" in value or "\\" in value or value in {".", ".."}:
+        raise ValueError("must be a file name, not a path")
+    if len(value.encode()) > 255:
+        raise ValueError("is longer than 255 bytes")
+    return value
+
+
+def check_content_type(value: str) -> str:
+    """A ``type/subtype`` MIME type without parameters."""
+    if not _CONTENT_TYPE.match(value):
+        raise ValueError("must be a MIME type such as 'application/pdf'")
+    return value.lower()
+
+
+def decoded_size(data_base64: str) -> int:
+    """Bytes the base64 text decodes to, without decoding it."""
+    padding = data_base64.count("=", max(0, len(data_base64) - 2))
+    return len(data_base64) // 4 * 3 - padding
+
+
+def encoded_size(raw_size: int) -> int:
+    """Bytes an attachment of ``raw_size`` takes inside a MIME message (base64, 76-col lines)."""
+    chars = (raw_size + 2) // 3 * 4
+    return chars + (chars + 75) // 76 * 2

@@ -1,0 +1,181 @@
+"""Drafts: create, update, read and delete, including their attachments."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from exante_tui.core.contract import DraftRequest
+from exante_tui.core.errors import ErrorDetail, NotFound
+from exante_tui.core.mime import Attachment
+from exante_tui.core.validation import parse_model
+from exante_tui.store.db import Store
+from exante_tui.store.models import (
+    Account,
+    Conversation,
+    Draft,
+    DraftAttachment,
+    EmailMessage,
+)
+from exante_tui.store.types import utcnow
+
+
+@dataclass
+class DraftContent:
+    """What a draft holds; addresses are kept as typed (validated when sent)."""
+
+    account_id: uuid.UUID | None = None
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    subject: str = ""
+    body_text: str = ""
+    body_html: str | None = None
+    reply_to_message_uid: uuid.UUID | None = None
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    planned_send_at: datetime | None = None
+
+
+class Drafts:
+    """Draft storage on a store; the TUI, CLI and API all go through here."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create_from_request(self, raw: dict[str, Any]) -> uuid.UUID:
+        """``drafts create --json``: validate the seed's fields (none required) and save."""
+        request = parse_model(DraftRequest, raw)
+        content = DraftContent(
+            account_id=request.from_account_id,
+            to=list(request.to or []),
+            cc=list(request.cc or []),
+            bcc=list(request.bcc or []),
+            subject=request.subject or "",
+            body_text=request.body_text or "",
+            body_html=request.body_html,
+            reply_to_message_uid=request.reply_to_message_uid,
+            context_type=request.context_type,
+            context_id=request.context_id,
+            planned_send_at=request.planned_send_at,
+        )
+        attachments = [
+            Attachment(a.filename, a.content_type, base64.b64decode(a.data_base64))
+            for a in request.attachments or []
+        ]
+        return self.create(content, attachments)
+
+    def create(
+        self, content: DraftContent, attachments: list[Attachment] | None = None
+    ) -> uuid.UUID:
+        """Save a new draft and return its uid."""
+        draft = Draft()
+        with self.store.session() as session:
+            self._apply(session, draft, content)
+            session.add(draft)
+            session.flush()
+            self._replace_attachments(session, draft.id, attachments or [])
+            return draft.id
+
+    def update(
+        self,
+        draft_uid: uuid.UUID,
+        content: DraftContent,
+        attachments: list[Attachment] | None = None,
+    ) -> None:
+        """Overwrite a draft's content; attachments only when given (None keeps them)."""
+        with self.store.session() as session:
+            draft = self._get(session, draft_uid)
+            self._apply(session, draft, content)
+            if attachments is not None:
+                self._replace_attachments(session, draft_uid, attachments)
+
+    def load(self, draft_uid: uuid.UUID) -> tuple[Draft, list[Attachment]]:
+        """A draft and its attachments (in the order they were added)."""
+        with self.store.session() as session:
+            draft = self._get(session, draft_uid)
+            rows = session.exec(
+                select(DraftAttachment)
+                .where(DraftAttachment.draft_id == draft_uid)
+                .order_by(DraftAttachment.position)
+            ).all()
+            return draft, [Attachment(r.filename, r.content_type, r.data) for r in rows]
+
+    def set_schedule(self, draft_uid: uuid.UUID, planned_send_at: datetime | None) -> None:
+        """Schedule a draft (or cancel its schedule with None)."""
+        with self.store.session() as session:
+            draft = self._get(session, draft_uid)
+            draft.planned_send_at = planned_send_at
+            draft.updated_at = utcnow()
+
+    def delete(self, draft_uid: uuid.UUID) -> None:
+        """Remove a draft and its attachments."""
+        with self.store.session() as session:
+            session.delete(self._get(session, draft_uid))
+
+    @staticmethod
+    def _get(session: Session, draft_uid: uuid.UUID) -> Draft:
+        draft = session.get(Draft, draft_uid)
+        if draft is None:
+            raise NotFound("The draft does not exist.", [ErrorDetail("draft_uid", str(draft_uid))])
+        return draft
+
+    @staticmethod
+    def _apply(session: Session, draft: Draft, content: DraftContent) -> None:
+        account_id = content.account_id
+        if content.reply_to_message_uid is not None:
+            account_id = _reply_account(session, content.reply_to_message_uid)
+        elif account_id is not None and session.get(Account, account_id) is None:
+            raise NotFound(
+                "The sending account does not exist.",
+                [ErrorDetail("from_account_id", f"no account {account_id}")],
+            )
+        draft.account_id = account_id
+        draft.to, draft.cc, draft.bcc = list(content.to), list(content.cc), list(content.bcc)
+        draft.subject = content.subject
+        draft.body_text = content.body_text
+        draft.body_html = content.body_html
+        draft.reply_to_message_uid = content.reply_to_message_uid
+        draft.context_type = content.context_type
+        draft.context_id = content.context_id
+        draft.planned_send_at = content.planned_send_at
+        draft.updated_at = utcnow()
+
+    @staticmethod
+    def _replace_attachments(
+        session: Session, draft_uid: uuid.UUID, attachments: list[Attachment]
+    ) -> None:
+        session.exec(delete(DraftAttachment).where(DraftAttachment.draft_id == draft_uid))  # type: ignore[call-overload]
+        for position, attachment in enumerate(attachments):
+            session.add(
+                DraftAttachment(
+                    draft_id=draft_uid,
+                    position=position,
+                    filename=attachment.filename,
+                    content_type=attachment.content_type,
+                    size=len(attachment.data),
+                    data=attachment.data,
+                )
+            )
+
+
+def _reply_account(session: Session, message_uid: uuid.UUID) -> uuid.UUID | None:
+    """The account that owns the conversation of the message replied to, if connected."""
+    message = session.get(EmailMessage, message_uid)
+    if message is None:
+        raise NotFound(
+            "The message to reply to does not exist.",
+            [ErrorDetail("reply_to_message_uid", f"no message with uid {message_uid}")],
+        )
+    conversation = session.get(Conversation, message.conversation_id)
+    if conversation is None or not conversation.owner_email:
+        return None
+    owner = conversation.owner_email.lower()
+    account = session.exec(select(Account).where(Account.email == owner)).first()
+    return account.id if account else None

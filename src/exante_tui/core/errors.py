@@ -1,0 +1,81 @@
+"""The one error shape every front end shows (DESIGN §5)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One problem with one field, e.g. ``to[1]``: ``not a valid email address``."""
+
+    field: str
+    message: str
+
+
+@dataclass
+class SendError(Exception):
+    """Base of every error the core reports; ``code`` is the wire value."""
+
+    message: str
+    details: list[ErrorDetail] = field(default_factory=list)
+    outbound_email_uid: uuid.UUID | None = None
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 2
+
+    def __str__(self) -> str:
+        lines = [self.message]
+        lines += [f"  {d.field}: {d.message}" for d in self.details]
+        return "\n".join(lines)
+
+    def to_payload(self) -> dict[str, Any]:
+        """``{"error": {...}}`` exactly as DESIGN §5 gives it."""
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "details": [{"field": d.field, "message": d.message} for d in self.details],
+        }
+        if self.outbound_email_uid is not None:
+            body["outbound_email_uid"] = str(self.outbound_email_uid)
+        return {"error": body}
+
+
+class ValidationFailed(SendError):
+    """The request is malformed or cannot be sent as it stands."""
+
+    code = "validation_error"
+    http_status = 422
+
+
+class NotFound(SendError):
+    """A referenced account, draft, message or record does not exist."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(SendError):
+    """An idempotency key was reused with another request, or a send is in progress."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class ProviderFailure(SendError):
+    """Gmail (or the offline transport) refused or failed the send."""
+
+    code = "provider_error"
+    http_status = 502
+    exit_code = 1
+
+
+class AuthFailure(SendError):
+    """The account's credentials are missing, expired or revoked."""
+
+    code = "auth_error"
+    http_status = 401
+    exit_code = 1

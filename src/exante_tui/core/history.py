@@ -1,0 +1,88 @@
+"""Keep sent mail in the conversation list: a sent message becomes an outbound EmailMessage."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.message import EmailMessage as MimeMessage
+from email.policy import default
+
+from sqlmodel import Session, select
+
+from exante_tui.core.mime import html_to_text
+from exante_tui.store.models import (
+    Account,
+    Conversation,
+    Direction,
+    EmailMessage,
+    OutboundEmail,
+)
+
+SNIPPET_LENGTH = 140
+
+
+def _bodies(mime: MimeMessage) -> tuple[str, str | None]:
+    text_part = mime.get_body(preferencelist=("plain",))
+    html_part = mime.get_body(preferencelist=("html",))
+    html = html_part.get_content() if html_part is not None else None
+    if text_part is not None:
+        return text_part.get_content(), html
+    return (html_to_text(html) if html else ""), html
+
+
+def snippet_of(text: str) -> str:
+    """The first words of a body on one line, as mail clients show in lists."""
+    flat = " ".join(line for line in text.split() if line)
+    return flat[:SNIPPET_LENGTH]
+
+
+def record_sent_message(session: Session, record: OutboundEmail, account: Account) -> EmailMessage:
+    """File a sent record under its conversation (the parent's, or a new one for fresh mail)."""
+    mime = message_from_bytes(record.raw_message or b"", policy=default)
+    assert isinstance(mime, MimeMessage)
+    conversation = None
+    parent = None
+    if record.reply_to_message_uid is not None:
+        parent = session.get(EmailMessage, record.reply_to_message_uid)
+        if parent is not None:
+            conversation = session.get(Conversation, parent.conversation_id)
+    if conversation is None and record.provider_thread_id:
+        conversation = session.exec(
+            select(Conversation).where(
+                Conversation.account_id == account.id,
+                Conversation.gmail_thread_id == record.provider_thread_id,
+            )
+        ).first()
+    if conversation is None:
+        conversation = Conversation(
+            account_id=account.id,
+            subject=record.subject,
+            gmail_thread_id=record.provider_thread_id,
+            owner_email=account.email,
+            context_type=record.context_type,
+            context_id=record.context_id,
+        )
+        session.add(conversation)
+        session.flush()
+    text, html = _bodies(mime)
+    message = EmailMessage(
+        conversation_id=conversation.id,
+        gmail_message_id=record.provider_message_id,
+        rfc_message_id=record.rfc_message_id,
+        in_reply_to=mime["In-Reply-To"],
+        references=mime["References"],
+        from_address=record.from_address,
+        to=list(record.to),
+        cc=list(record.cc),
+        subject=record.subject,
+        date=record.sent_at,
+        body_text=text,
+        body_html=html,
+        snippet=snippet_of(text),
+        direction=Direction.OUTBOUND,
+        attachments=list(record.attachments),
+        outbound_email_id=record.id,
+    )
+    session.add(message)
+    conversation.last_message_at = record.sent_at
+    conversation.snippet = message.snippet
+    return message

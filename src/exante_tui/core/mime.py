@@ -1,0 +1,103 @@
+"""RFC 5322 message building with the standard library (``policy=SMTP``)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from exante_tui.core.addresses import bare_address
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A decoded attachment ready to go into a message."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """Everything that ends up in the headers and body of one message."""
+
+    from_address: str
+    to: list[str]
+    subject: str
+    message_id: str
+    date: datetime
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    body_text: str | None = None
+    body_html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    in_reply_to: str | None = None
+    references: str | None = None
+
+
+def new_message_id(from_address: str) -> str:
+    """A fresh ``<…@domain>`` Message-ID on the sender's domain."""
+    domain = bare_address(from_address).rpartition("@")[2] or "exante.invalid"
+    return make_msgid(domain=domain)
+
+
+_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|tr|blockquote|pre)>|<br\s*/?>")
+_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1>")
+_TAG = re.compile(r"(?s)<[^>]+>")
+
+
+def html_to_text(markup: str) -> str:
+    """A readable plain-text rendering of HTML (paragraphs and breaks kept)."""
+    text = _SCRIPT.sub("", markup)
+    text = re.sub(r"(?i)<li\b[^>]*>", "\n- ", text)
+    text = _BLOCK_END.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _transfer_encoding(text: str) -> str:
+    """7-bit when possible, quoted-printable otherwise, so every message is plain ASCII."""
+    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def build_message(message: OutgoingMessage) -> bytes:
+    """The wire bytes (CRLF line ends): text, HTML or both, plus attachments.
+
+    Bcc is kept as a header: Gmail delivers to it and strips it from what others see.
+    """
+    email = EmailMessage(policy=SMTP)
+    email["From"] = message.from_address
+    email["To"] = ", ".join(message.to)
+    if message.cc:
+        email["Cc"] = ", ".join(message.cc)
+    if message.bcc:
+        email["Bcc"] = ", ".join(message.bcc)
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.date)
+    email["Message-ID"] = message.message_id
+    if message.in_reply_to:
+        email["In-Reply-To"] = message.in_reply_to
+    if message.references:
+        email["References"] = message.references
+    text = message.body_text
+    if text is None and message.body_html is not None:
+        text = html_to_text(message.body_html)
+    email.set_content(text or "", cte=_transfer_encoding(text or ""))
+    if message.body_html is not None:
+        email.add_alternative(
+            message.body_html, subtype="html", cte=_transfer_encoding(message.body_html)
+        )
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return email.as_bytes(policy=SMTP)

@@ -1,0 +1,79 @@
+"""Resolve ``reply_to_message_uid`` into Gmail threading: thread id, headers, sender inbox."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from exante_tui.core.errors import ErrorDetail, NotFound, ValidationFailed
+from exante_tui.store.models import Account, Conversation, EmailMessage
+
+FIELD = "reply_to_message_uid"
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What a threaded reply needs: who sends it, into which thread, with which headers."""
+
+    account: Account
+    conversation: Conversation
+    parent: EmailMessage
+    thread_id: str
+    in_reply_to: str
+    references: str
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: subject``, without doubling an existing ``Re:``/``RE:``."""
+    stripped = subject.strip()
+    return stripped if stripped[:3].lower() == "re:" else f"Re: {stripped}"
+
+
+def references_for(parent: EmailMessage) -> str:
+    """The parent's References followed by the parent's own Message-ID (RFC 5322 §3.6.4)."""
+    chain = (parent.references or "").split()
+    if not chain and parent.in_reply_to:
+        chain = parent.in_reply_to.split()[:1]
+    if parent.rfc_message_id and parent.rfc_message_id not in chain:
+        chain.append(parent.rfc_message_id)
+    return " ".join(chain)
+
+
+def resolve_reply(session: Session, message_uid: uuid.UUID) -> ReplyContext:
+    """Load the parent message and check the seed's three threading requirements."""
+    parent = session.get(EmailMessage, message_uid)
+    if parent is None:
+        raise NotFound(
+            "The message to reply to does not exist.",
+            [ErrorDetail(FIELD, f"no message with uid {message_uid}")],
+        )
+    conversation = session.get(Conversation, parent.conversation_id)
+    assert conversation is not None  # enforced by the foreign key
+    problems = []
+    if not (parent.rfc_message_id or "").strip():
+        problems.append("the message has no RFC Message-ID header to reply to")
+    if not conversation.gmail_thread_id:
+        problems.append("the conversation has no Gmail thread mapping")
+    account = None
+    if not conversation.owner_email:
+        problems.append("the conversation has no owner inbox to send from")
+    else:
+        owner = conversation.owner_email.lower()
+        account = session.exec(select(Account).where(Account.email == owner)).first()
+        if account is None:
+            problems.append(f"the conversation's owner inbox {owner} is not a connected account")
+    if problems or account is None:
+        raise ValidationFailed(
+            "This message cannot be replied to in its thread.",
+            [ErrorDetail(FIELD, problem) for problem in problems],
+        )
+    return ReplyContext(
+        account=account,
+        conversation=conversation,
+        parent=parent,
+        thread_id=conversation.gmail_thread_id or "",
+        in_reply_to=parent.rfc_message_id or "",
+        references=references_for(parent),
+    )

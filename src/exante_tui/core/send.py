@@ -1,0 +1,429 @@
+"""The one send path of DESIGN §4: route, validate, dedupe, record, send, finish."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
+from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
+from exante_tui.core.errors import (
+    AuthFailure,
+    Conflict,
+    ErrorDetail,
+    NotFound,
+    ProviderFailure,
+    ValidationFailed,
+)
+from exante_tui.core.history import record_sent_message
+from exante_tui.core.mime import Attachment, OutgoingMessage, build_message, new_message_id
+from exante_tui.core.replies import ReplyContext, resolve_reply
+from exante_tui.core.validation import (
+    mode_details,
+    parse_model,
+    parse_send_request,
+    request_hash,
+)
+from exante_tui.providers.base import (
+    ProgressCallback,
+    Transport,
+    TransportAuthError,
+    TransportError,
+)
+from exante_tui.store.db import Store
+from exante_tui.store.models import Account, Draft, DraftAttachment, OutboundEmail, SendStatus
+from exante_tui.store.types import utcnow
+
+TransportFactory = Callable[[Account], Transport]
+MiB = 1024 * 1024
+_CONTENT_COLUMNS = (
+    "account_id",
+    "from_address",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "reply_to_message_uid",
+    "context_type",
+    "context_id",
+    "attachments",
+    "raw_message",
+)
+
+
+@dataclass
+class PreparedSend:
+    """A validated message, its sender and its threading, ready to record and send."""
+
+    account: Account
+    message: OutgoingMessage
+    reply: ReplyContext | None
+    fields: ComposedFields
+    attachment_meta: list[dict[str, object]]
+
+
+def response_for(record: OutboundEmail) -> SendResponse:
+    """The seed's response body for a record."""
+    return SendResponse(
+        outbound_email_uid=record.id,
+        provider_message_id=record.provider_message_id,
+        provider_thread_id=record.provider_thread_id,
+        status=str(record.status),
+        sent_at=record.sent_at,
+    )
+
+
+def replay(record: OutboundEmail) -> SendResponse:
+    """The stored outcome of an earlier send: its result, its failure, or "in progress"."""
+    if record.status == SendStatus.SENT:
+        return response_for(record)
+    if record.status == SendStatus.PENDING:
+        raise Conflict(
+            "A send with this idempotency key (or of this draft) is still in progress.",
+            outbound_email_uid=record.id,
+        )
+    raise ProviderFailure(f"The earlier send failed: {record.error}", outbound_email_uid=record.id)
+
+
+class SendCore:
+    """Sends mail for every front end; holds the store and how to reach each account."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport_for: TransportFactory,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.transport_for = transport_for
+        self.clock = clock
+
+    # -- entry points -----------------------------------------------------------------
+
+    def send(
+        self, request: SendRequest | dict[str, Any], progress: ProgressCallback | None = None
+    ) -> SendResponse:
+        """Send as the seed's ``POST /api/email/send`` does; raise a ``SendError`` otherwise."""
+        if not isinstance(request, SendRequest):
+            request = parse_send_request(request)
+        if request.draft_uid is not None:
+            return self._send_draft(request.draft_uid, progress)
+        with self.store.session() as session:
+            prepared = self._prepare(session, request, self._decode(request))
+        digest = request_hash(request)
+        key = request.idempotency_key
+        if key is not None:
+            existing = self._find_by_key(prepared.account.id, key)
+            if existing is not None:
+                return self._replay_keyed(existing, digest)
+        record = self._new_record(prepared, idempotency_key=key, request_hash=digest)
+        try:
+            self._insert(record)
+        except IntegrityError:
+            existing = self._find_by_key(prepared.account.id, key or "")
+            if existing is None:
+                raise
+            return self._replay_keyed(existing, digest)
+        return self._deliver(record.id, prepared.account, progress)
+
+    def retry(self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None):
+        """Send a ``failed`` record again: same record, same bytes, same Message-ID."""
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, outbound_email_uid)
+            if record is None:
+                raise NotFound(
+                    "No such outbound email.",
+                    [ErrorDetail("outbound_email_uid", f"no record {outbound_email_uid}")],
+                )
+            account = session.get(Account, record.account_id)
+        if record.status != SendStatus.FAILED or not self._claim_failed(record.id):
+            return replay(record)
+        assert account is not None
+        return self._deliver(record.id, account, progress)
+
+    # -- draft mode ---------------------------------------------------------------------
+
+    def _send_draft(self, draft_uid: uuid.UUID, progress: ProgressCallback | None) -> SendResponse:
+        with self.store.session() as session:
+            draft = session.get(Draft, draft_uid)
+            if draft is None:
+                raise NotFound(
+                    "The draft does not exist.", [ErrorDetail("draft_uid", f"no draft {draft_uid}")]
+                )
+            existing = session.exec(
+                select(OutboundEmail).where(OutboundEmail.draft_uid == draft_uid)
+            ).first()
+            if existing is not None and existing.status != SendStatus.FAILED:
+                return replay(existing)
+            fields = draft_fields(draft)
+            attachments = session.exec(
+                select(DraftAttachment)
+                .where(DraftAttachment.draft_id == draft_uid)
+                .order_by(DraftAttachment.position)
+            ).all()
+            decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
+            try:
+                checked = parse_model(ComposedFields, fields, mode_details(fields))
+            except ValidationFailed as exc:
+                exc.message = "The draft is not ready to send."
+                raise
+            prepared = self._prepare(session, checked, decoded)
+        if existing is not None:
+            if not self._claim_failed(existing.id):
+                return replay(existing)
+            self._refresh_record(existing.id, prepared)
+            return self._deliver(existing.id, prepared.account, progress)
+        record = self._new_record(prepared, draft_uid=draft_uid)
+        try:
+            self._insert(record)
+        except IntegrityError:
+            with self.store.session() as session:
+                other = session.exec(
+                    select(OutboundEmail).where(OutboundEmail.draft_uid == draft_uid)
+                ).one()
+            return replay(other)
+        return self._deliver(record.id, prepared.account, progress)
+
+    # -- preparation ----------------------------------------------------------------------
+
+    @staticmethod
+    def _decode(request: ComposedFields) -> list[Attachment]:
+        return [
+            Attachment(a.filename, a.content_type, base64.b64decode(a.data_base64))
+            for a in request.attachments or []
+        ]
+
+    def _prepare(
+        self, session: Session, fields: ComposedFields, attachments: list[Attachment]
+    ) -> PreparedSend:
+        """Resolve the sender and threading, build the message and check its size."""
+        reply = None
+        if fields.reply_to_message_uid is not None:
+            reply = resolve_reply(session, fields.reply_to_message_uid)
+            account = reply.account
+        else:
+            assert fields.from_account_id is not None  # checked by validation
+            found = session.get(Account, fields.from_account_id)
+            if found is None:
+                raise NotFound(
+                    "The sending account does not exist.",
+                    [ErrorDetail("from_account_id", f"no account {fields.from_account_id}")],
+                )
+            account = found
+        _check_size(attachments)
+        sender = (
+            f"{account.display_name} <{account.email}>" if account.display_name else account.email
+        )
+        message = OutgoingMessage(
+            from_address=sender,
+            to=list(fields.to or []),
+            cc=list(fields.cc or []),
+            bcc=list(fields.bcc or []),
+            subject=fields.subject or "",
+            message_id=new_message_id(account.email),
+            date=self.clock(),
+            body_text=fields.body_text,
+            body_html=fields.body_html,
+            attachments=attachments,
+            in_reply_to=reply.in_reply_to if reply else None,
+            references=reply.references if reply else None,
+        )
+        meta: list[dict[str, object]] = [
+            {"filename": a.filename, "content_type": a.content_type, "size": len(a.data)}
+            for a in attachments
+        ]
+        session.expunge(account)
+        return PreparedSend(account, message, reply, fields, meta)
+
+    def _new_record(
+        self,
+        prepared: PreparedSend,
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        draft_uid: uuid.UUID | None = None,
+    ) -> OutboundEmail:
+        message, fields = prepared.message, prepared.fields
+        raw = build_message(message)
+        _check_built_size(raw, prepared.attachment_meta)
+        return OutboundEmail(
+            account_id=prepared.account.id,
+            from_address=message.from_address,
+            to=message.to,
+            cc=message.cc,
+            bcc=message.bcc,
+            subject=message.subject,
+            rfc_message_id=message.message_id,
+            status=SendStatus.PENDING,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            draft_uid=draft_uid,
+            reply_to_message_uid=fields.reply_to_message_uid,
+            context_type=fields.context_type,
+            context_id=fields.context_id,
+            attachments=prepared.attachment_meta,
+            raw_message=raw,
+            attempts=1,
+            created_at=self.clock(),
+        )
+
+    # -- records --------------------------------------------------------------------------
+
+    def _insert(self, record: OutboundEmail) -> None:
+        """Commit the ``pending`` record before any network call."""
+        with self.store.session() as session:
+            session.add(record)
+
+    def _find_by_key(self, account_id: uuid.UUID, key: str) -> OutboundEmail | None:
+        with self.store.session() as session:
+            return session.exec(
+                select(OutboundEmail).where(
+                    OutboundEmail.account_id == account_id, OutboundEmail.idempotency_key == key
+                )
+            ).first()
+
+    @staticmethod
+    def _replay_keyed(record: OutboundEmail, digest: str) -> SendResponse:
+        if record.request_hash != digest:
+            raise Conflict(
+                "This idempotency key was already used for a different request.",
+                [ErrorDetail("idempotency_key", "reused with a different request body")],
+                outbound_email_uid=record.id,
+            )
+        return replay(record)
+
+    def _claim_failed(self, record_id: uuid.UUID) -> bool:
+        """Atomically move a ``failed`` record back to ``pending``; False if someone else did."""
+        with self.store.session() as session:
+            result = session.exec(  # type: ignore[call-overload]
+                update(OutboundEmail)
+                .where(OutboundEmail.id == record_id, OutboundEmail.status == SendStatus.FAILED)
+                .values(
+                    status=SendStatus.PENDING,
+                    attempts=OutboundEmail.attempts + 1,
+                    error=None,
+                )
+            )
+            return result.rowcount == 1
+
+    def _refresh_record(self, record_id: uuid.UUID, prepared: PreparedSend) -> None:
+        """Point a retried draft record at the draft's current content, keeping its Message-ID."""
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, record_id)
+            assert record is not None
+            message = replace(prepared.message, message_id=record.rfc_message_id)
+            fresh = self._new_record(replace(prepared, message=message))
+            for name in _CONTENT_COLUMNS:
+                setattr(record, name, getattr(fresh, name))
+
+    # -- delivery ---------------------------------------------------------------------------
+
+    def _deliver(
+        self, record_id: uuid.UUID, account: Account, progress: ProgressCallback | None
+    ) -> SendResponse:
+        """Hand the recorded bytes to the transport and settle the record."""
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, record_id)
+            assert record is not None and record.raw_message is not None
+            raw, thread_id = record.raw_message, None
+            if record.reply_to_message_uid is not None:
+                thread_id = resolve_reply(session, record.reply_to_message_uid).thread_id
+        try:
+            transport = self.transport_for(account)
+            delivery = transport.send(raw, thread_id=thread_id, progress=progress)
+        except TransportAuthError as exc:
+            self._fail(record_id, str(exc))
+            raise AuthFailure(
+                f"Account {account.email} needs to be reconnected: {exc}. Run "
+                f"`exante-tui accounts add --email {account.email}` to connect it again.",
+                outbound_email_uid=record_id,
+            ) from exc
+        except TransportError as exc:
+            self._fail(record_id, str(exc))
+            raise ProviderFailure(
+                f"Gmail did not send the message: {exc}", outbound_email_uid=record_id
+            ) from exc
+        except Exception as exc:
+            self._fail(record_id, f"unexpected error: {exc!r}")
+            raise ProviderFailure(
+                f"The send failed unexpectedly: {exc}", outbound_email_uid=record_id
+            ) from exc
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, record_id)
+            assert record is not None
+            record.status = SendStatus.SENT
+            record.provider_message_id = delivery.provider_message_id
+            record.provider_thread_id = delivery.provider_thread_id
+            record.rfc_message_id = delivery.rfc_message_id or record.rfc_message_id
+            record.sent_at = self.clock()
+            if record.draft_uid is not None:
+                draft = session.get(Draft, record.draft_uid)
+                if draft is not None:
+                    draft.outbound_email_uid = record.id
+            record_sent_message(session, record, account)
+            return response_for(record)
+
+    def _fail(self, record_id: uuid.UUID, error: str) -> None:
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, record_id)
+            assert record is not None
+            record.status = SendStatus.FAILED
+            record.error = error
+
+
+def draft_fields(draft: Draft) -> dict[str, Any]:
+    """A draft's content as request fields (attachments are handled separately)."""
+    fields: dict[str, Any] = {
+        "to": draft.to,
+        "cc": draft.cc or None,
+        "bcc": draft.bcc or None,
+        "subject": draft.subject,
+        "body_text": draft.body_text,
+        "body_html": draft.body_html,
+        "context_type": draft.context_type,
+        "context_id": draft.context_id,
+    }
+    if draft.reply_to_message_uid is not None:
+        fields["reply_to_message_uid"] = draft.reply_to_message_uid
+    else:
+        fields["from_account_id"] = draft.account_id
+    return fields
+
+
+def _check_size(attachments: list[Attachment]) -> None:
+    """Refuse attachments that alone exceed Gmail's limit, naming each one."""
+    details = [
+        ErrorDetail(
+            f"attachments[{i}]",
+            f"{a.filename!r} is {len(a.data) / MiB:.1f} MiB encoded as "
+            f"{encoded_size(len(a.data)) / MiB:.1f} MiB; Gmail's limit is 35 MiB per message",
+        )
+        for i, a in enumerate(attachments)
+        if encoded_size(len(a.data)) > GMAIL_MAX_MESSAGE_BYTES
+    ]
+    if details:
+        raise ValidationFailed("The message is larger than Gmail accepts.", details)
+
+
+def _check_built_size(raw: bytes, attachments: list[dict[str, object]]) -> None:
+    """Refuse a whole message over Gmail's limit, naming its largest attachment."""
+    if len(raw) <= GMAIL_MAX_MESSAGE_BYTES:
+        return
+    field = "attachments"
+    note = ""
+    if attachments:
+        index = max(range(len(attachments)), key=lambda i: int(attachments[i]["size"]))  # type: ignore[call-overload]
+        field = f"attachments[{index}]"
+        note = f"; the largest attachment is {attachments[index]['filename']!r}"
+    raise ValidationFailed(
+        "The message is larger than Gmail accepts.",
+        [ErrorDetail(field, f"the message is {len(raw) / MiB:.1f} MiB, over Gmail's 35 MiB{note}")],
+    )

@@ -1,0 +1,112 @@
+"""Parse a raw request into a model, reporting every problem at once with its field path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from exante_tui.core.contract import ComposedFields, SendRequest
+from exante_tui.core.errors import ErrorDetail, ValidationFailed
+
+MAX_RECIPIENTS = 500  # Gmail refuses messages with more recipients than this
+COMPOSED_FIELDS = tuple(ComposedFields.model_fields)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a field path.
+
+    ``("attachments", 0, "filename")`` becomes ``attachments[0].filename``.
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _pydantic_details(error: ValidationError) -> list[ErrorDetail]:
+    details = []
+    for item in error.errors(include_url=False):
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a field of this request"
+        details.append(ErrorDetail(field_path(item["loc"]), message))
+    return details
+
+
+def _present(raw: dict[str, Any], name: str) -> bool:
+    return raw.get(name) is not None
+
+
+def mode_details(raw: dict[str, Any]) -> list[ErrorDetail]:
+    """The seed's "Required parameters" table, plus "don't mix modes"."""
+    if _present(raw, "draft_uid"):
+        return [
+            ErrorDetail(name, "cannot be combined with draft_uid: a draft is sent as saved")
+            for name in COMPOSED_FIELDS
+            if _present(raw, name)
+        ]
+    details = []
+    if not _present(raw, "reply_to_message_uid") and not _present(raw, "from_account_id"):
+        details.append(ErrorDetail("from_account_id", "is required for a fresh send"))
+    details += recipient_details(raw)
+    subject = raw.get("subject")
+    if subject is None or (isinstance(subject, str) and not subject.strip()):
+        details.append(ErrorDetail("subject", "is required"))
+    return details
+
+
+def recipient_details(fields: dict[str, Any]) -> list[ErrorDetail]:
+    """``to`` present and non-empty; no more recipients than Gmail accepts."""
+    details = []
+    to = fields.get("to")
+    if to is None or (isinstance(to, list) and not to):
+        details.append(ErrorDetail("to", "is required: list at least one recipient"))
+    total = sum(len(v) for k in ("to", "cc", "bcc") if isinstance(v := fields.get(k), list))
+    if total > MAX_RECIPIENTS:
+        details.append(ErrorDetail("to", f"{total} recipients; Gmail accepts at most 500"))
+    return details
+
+
+def parse_model(model: type[Model], raw: Any, extra: list[ErrorDetail] | None = None) -> Model:
+    """Validate ``raw`` against ``model``; raise ``ValidationFailed`` listing every problem."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed(
+            "The request is not valid.", [ErrorDetail("body", "must be a JSON object")]
+        )
+    details: list[ErrorDetail] = []
+    parsed: Model | None = None
+    try:
+        parsed = model.model_validate(raw)
+    except ValidationError as exc:
+        details += _pydantic_details(exc)
+    details += extra or []
+    if details or parsed is None:
+        raise ValidationFailed("The request is not valid.", _dedupe(details))
+    return parsed
+
+
+def parse_send_request(raw: Any) -> SendRequest:
+    """The seed's request: types, addresses, attachments and per-mode required fields."""
+    extra = mode_details(raw) if isinstance(raw, dict) else []
+    return parse_model(SendRequest, raw, extra)
+
+
+def _dedupe(details: list[ErrorDetail]) -> list[ErrorDetail]:
+    seen: dict[tuple[str, str], ErrorDetail] = {}
+    for detail in details:
+        seen.setdefault((detail.field, detail.message), detail)
+    return list(seen.values())
+
+
+def request_hash(request: SendRequest) -> str:
+    """A stable digest of everything that makes the message, for idempotency comparisons."""
+    canonical = request.model_dump(mode="json", exclude_none=True, exclude={"idempotency_key"})
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()

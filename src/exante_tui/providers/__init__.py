@@ -1,0 +1,1 @@
+"""Transports that deliver a built message (Gmail, offline outbox) and OAuth token handling."""

@@ -1,0 +1,46 @@
+"""The transport protocol the send core talks to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes sent, total bytes) while a large message uploads."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the provider says about a message it accepted."""
+
+    provider_message_id: str
+    provider_thread_id: str
+    rfc_message_id: str | None = None
+    """The Message-ID the provider kept (Gmail may replace ours); None if unknown."""
+
+
+class TransportError(Exception):
+    """The provider refused or failed the send; ``status`` is the HTTP status if any."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransportAuthError(TransportError):
+    """The account's credentials are missing, expired or revoked."""
+
+
+class Transport(Protocol):
+    """Delivers one RFC 5322 message, threaded when ``thread_id`` is given."""
+
+    def send(
+        self,
+        raw: bytes,
+        *,
+        thread_id: str | None,
+        progress: ProgressCallback | None = None,
+    ) -> Delivery:
+        """Send ``raw`` and return the provider's identifiers, or raise ``TransportError``."""
+        ...

@@ -1,0 +1,51 @@
+"""Wiring: settings, store, send core and drafts for one run, shared by every front end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from exante_tui.config import Settings
+from exante_tui.core.accounts import Accounts
+from exante_tui.core.drafts import Drafts
+from exante_tui.core.send import SendCore, TransportFactory
+from exante_tui.providers.registry import transport_for
+from exante_tui.store.db import Store
+from exante_tui.store.types import utcnow
+
+
+@dataclass
+class Services:
+    """Everything a front end calls; built once per process."""
+
+    settings: Settings
+    store: Store
+    core: SendCore
+    drafts: Drafts
+    accounts: Accounts
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        transports: TransportFactory | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> Services:
+        """Open (and migrate) the store named by ``settings``."""
+        settings.ensure_dirs()
+        store = Store(settings.db_url)
+        factory = transports or partial(transport_for, settings=settings)
+        return cls(
+            settings=settings,
+            store=store,
+            core=SendCore(store, factory, clock),
+            drafts=Drafts(store),
+            accounts=Accounts(store, settings),
+        )
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.close()

@@ -1,0 +1,1 @@
+"""The SQLModel store: tables, engine, migrations and the reads the front ends need."""

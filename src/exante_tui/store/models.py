@@ -1,0 +1,173 @@
+"""SQLModel tables (DESIGN §3). UUID keys; the seed's ``*_uid`` values are these UUIDs."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from exante_tui.store.types import UTCDateTime, utcnow
+
+
+class Provider(enum.StrEnum):
+    """How an account sends: through Gmail, or offline into `.eml` files."""
+
+    GMAIL = "gmail"
+    OUTBOX = "outbox"
+
+
+class SendStatus(enum.StrEnum):
+    """Lifecycle of an OutboundEmail (lowercase on the wire)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Direction(enum.StrEnum):
+    """Whether a stored message was received or sent by us."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+def _uuid_pk() -> uuid.UUID:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def _when(*, nullable: bool = True, index: bool = False) -> datetime:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _addresses() -> list[str]:
+    return Field(default_factory=list, sa_type=JSON, nullable=False)
+
+
+class Account(SQLModel, table=True):
+    """A connected mailbox. Holds where its token lives, never the token itself."""
+
+    id: uuid.UUID = _uuid_pk()
+    email: str = Field(unique=True, index=True)
+    display_name: str = ""
+    provider: Provider = Field(default=Provider.GMAIL, sa_type=String(16))
+    token_path: str | None = None
+    history_id: str | None = None
+    last_synced_at: datetime | None = _when()
+    created_at: datetime = _created()
+
+
+class Conversation(SQLModel, table=True):
+    """A thread; ``gmail_thread_id`` is its mapping to Gmail."""
+
+    id: uuid.UUID = _uuid_pk()
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    subject: str = ""
+    gmail_thread_id: str | None = Field(default=None, index=True)
+    owner_email: str | None = None
+    last_message_at: datetime | None = _when(index=True)
+    snippet: str = ""
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+
+
+class EmailMessage(SQLModel, table=True):
+    """One message of a conversation, received or sent."""
+
+    id: uuid.UUID = _uuid_pk()
+    conversation_id: uuid.UUID = Field(
+        foreign_key="conversation.id", index=True, ondelete="CASCADE"
+    )
+    gmail_message_id: str | None = Field(default=None, index=True)
+    rfc_message_id: str | None = Field(default=None, index=True)
+    in_reply_to: str | None = None
+    references: str | None = Field(default=None, sa_type=Text)
+    from_address: str = Field(default="", sa_column_kwargs={"name": "from"})
+    to: list[str] = _addresses()
+    cc: list[str] = _addresses()
+    subject: str = ""
+    date: datetime | None = _when(index=True)
+    body_text: str = Field(default="", sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    snippet: str = ""
+    direction: Direction = Field(default=Direction.INBOUND, sa_type=String(16))
+    attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    outbound_email_id: uuid.UUID | None = Field(
+        default=None, foreign_key="outboundemail.id", ondelete="SET NULL"
+    )
+
+
+class Draft(SQLModel, table=True):
+    """A message being written. Complete on its own: attachments live with it."""
+
+    id: uuid.UUID = _uuid_pk()
+    account_id: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", index=True, ondelete="CASCADE"
+    )
+    to: list[str] = _addresses()
+    cc: list[str] = _addresses()
+    bcc: list[str] = _addresses()
+    subject: str = ""
+    body_text: str = Field(default="", sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    reply_to_message_uid: uuid.UUID | None = Field(
+        default=None, foreign_key="emailmessage.id", ondelete="SET NULL"
+    )
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    planned_send_at: datetime | None = _when(index=True)
+    outbound_email_uid: uuid.UUID | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class DraftAttachment(SQLModel, table=True):
+    """A file attached to a draft, stored with it."""
+
+    id: uuid.UUID = _uuid_pk()
+    draft_id: uuid.UUID = Field(foreign_key="draft.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    filename: str
+    content_type: str
+    size: int
+    data: bytes = Field(sa_type=LargeBinary)
+
+
+class OutboundEmail(SQLModel, table=True):
+    """The audit record of one send attempt (and its retries)."""
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "idempotency_key", name="uq_outbound_account_key"),
+        UniqueConstraint("draft_uid", name="uq_outbound_draft"),
+    )
+
+    id: uuid.UUID = _uuid_pk()
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    from_address: str = Field(sa_column_kwargs={"name": "from"})
+    to: list[str] = _addresses()
+    cc: list[str] = _addresses()
+    bcc: list[str] = _addresses()
+    subject: str = ""
+    rfc_message_id: str = Field(index=True)
+    provider_message_id: str | None = None
+    provider_thread_id: str | None = None
+    status: SendStatus = Field(default=SendStatus.PENDING, sa_type=String(16), index=True)
+    error: str | None = Field(default=None, sa_type=Text)
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    draft_uid: uuid.UUID | None = None
+    reply_to_message_uid: uuid.UUID | None = None
+    context_type: str | None = None
+    context_id: uuid.UUID | None = None
+    attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    raw_message: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """The exact bytes handed to the provider, so a retry resends the same message."""
+    attempts: int = 0
+    created_at: datetime = _created()
+    sent_at: datetime | None = _when()

@@ -1,0 +1,179 @@
+"""The reads the front ends need: paged lists, one thread, searches, known addresses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from exante_tui.store.db import Store
+from exante_tui.store.models import (
+    Account,
+    Conversation,
+    Draft,
+    DraftAttachment,
+    EmailMessage,
+    OutboundEmail,
+)
+
+DEFAULT_PAGE = 200
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def list_accounts(store: Store) -> Sequence[Account]:
+    """Every connected account, by email."""
+    with store.session() as session:
+        return session.exec(select(Account).order_by(Account.email)).all()
+
+
+def account_by_email(store: Store, email: str) -> Account | None:
+    """The account with this address (case-insensitive), if connected."""
+    with store.session() as session:
+        return session.exec(select(Account).where(Account.email == email.lower())).first()
+
+
+def list_drafts(
+    store: Store,
+    *,
+    search: str = "",
+    include_sent: bool = False,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
+) -> Sequence[Draft]:
+    """Drafts, most recently edited first; unsent only unless ``include_sent``."""
+    query = select(Draft)
+    if not include_sent:
+        query = query.where(col(Draft.outbound_email_uid).is_(None))
+    if search:
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                func.lower(Draft.subject).like(pattern, escape="\\"),
+                func.lower(Draft.body_text).like(pattern, escape="\\"),
+            )
+        )
+    query = query.order_by(col(Draft.updated_at).desc()).limit(limit).offset(offset)
+    with store.session() as session:
+        return session.exec(query).all()
+
+
+def draft_attachments_meta(
+    store: Store, draft_uids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, object]]]:
+    """Name, type and size of each draft's attachments (without loading their bytes)."""
+    if not draft_uids:
+        return {}
+    query = (
+        select(
+            DraftAttachment.draft_id,
+            DraftAttachment.filename,
+            DraftAttachment.content_type,
+            DraftAttachment.size,
+        )
+        .where(col(DraftAttachment.draft_id).in_(draft_uids))
+        .order_by(DraftAttachment.position)
+    )
+    found: dict[uuid.UUID, list[dict[str, object]]] = {}
+    with store.session() as session:
+        for draft_id, filename, content_type, size in session.exec(query).all():
+            found.setdefault(draft_id, []).append(
+                {"filename": filename, "content_type": content_type, "size": size}
+            )
+    return found
+
+
+def list_conversations(
+    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+) -> Sequence[Conversation]:
+    """Conversations, newest activity first, filtered by subject or snippet."""
+    query = select(Conversation)
+    if search:
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                func.lower(Conversation.subject).like(pattern, escape="\\"),
+                func.lower(Conversation.snippet).like(pattern, escape="\\"),
+            )
+        )
+    query = (
+        query.order_by(col(Conversation.last_message_at).desc().nulls_last())
+        .limit(limit)
+        .offset(offset)
+    )
+    with store.session() as session:
+        return session.exec(query).all()
+
+
+def get_conversation(store: Store, conversation_uid: uuid.UUID) -> Conversation | None:
+    """One conversation by uid."""
+    with store.session() as session:
+        return session.get(Conversation, conversation_uid)
+
+
+def conversation_messages(store: Store, conversation_uid: uuid.UUID) -> Sequence[EmailMessage]:
+    """A conversation's messages, oldest first."""
+    query = (
+        select(EmailMessage)
+        .where(EmailMessage.conversation_id == conversation_uid)
+        .order_by(col(EmailMessage.date).asc().nulls_first())
+    )
+    with store.session() as session:
+        return session.exec(query).all()
+
+
+def get_message(store: Store, message_uid: uuid.UUID) -> EmailMessage | None:
+    """One message by uid."""
+    with store.session() as session:
+        return session.get(EmailMessage, message_uid)
+
+
+def list_outbox(
+    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+) -> Sequence[OutboundEmail]:
+    """Send records, newest first."""
+    query = select(OutboundEmail)
+    if search:
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                func.lower(OutboundEmail.subject).like(pattern, escape="\\"),
+                func.lower(OutboundEmail.status).like(pattern, escape="\\"),
+            )
+        )
+    query = query.order_by(col(OutboundEmail.created_at).desc()).limit(limit).offset(offset)
+    with store.session() as session:
+        return session.exec(query).all()
+
+
+def get_outbound(store: Store, outbound_uid: uuid.UUID) -> OutboundEmail | None:
+    """One send record by uid."""
+    with store.session() as session:
+        return session.get(OutboundEmail, outbound_uid)
+
+
+def known_addresses(store: Store, prefix: str, *, limit: int = 10) -> list[str]:
+    """Addresses seen in stored mail that start with ``prefix`` (for completion)."""
+    if not prefix:
+        return []
+    pattern = prefix.lower()
+    found: dict[str, None] = {}
+    with store.session() as session:
+        for account in session.exec(select(Account)).all():
+            if account.email.startswith(pattern):
+                found.setdefault(account.email, None)
+        senders = session.exec(
+            select(EmailMessage.from_address)
+            .where(func.lower(EmailMessage.from_address).like(_like(prefix), escape="\\"))
+            .distinct()
+            .limit(limit * 4)
+        ).all()
+    for sender in senders:
+        if sender.lower().startswith(pattern) or f"<{pattern}" in sender.lower():
+            found.setdefault(sender, None)
+    return list(found)[:limit]

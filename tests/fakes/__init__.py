@@ -1,0 +1,1 @@
+"""Loopback fakes of Google services for tests."""

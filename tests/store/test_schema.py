@@ -1,0 +1,80 @@
+"""The schema: Alembic builds it, matches the models, and the database enforces uniqueness."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from exante_tui.services import Services
+from exante_tui.store.db import Store
+from exante_tui.store.models import Account, OutboundEmail, Provider
+
+
+def test_migrated_schema_matches_the_models(services: Services) -> None:
+    with services.store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, SQLModel.metadata) == []
+        assert context.get_current_revision() is not None
+
+
+def test_reopening_a_store_keeps_its_data(services: Services) -> None:
+    services.accounts.add_outbox("desk@northwind.example")
+    again = Store(services.store.url)
+    try:
+        assert inspect(again.engine).has_table("outboundemail")
+        with again.session() as session:
+            assert len(session.exec(select(Account)).all()) == 1
+    finally:
+        again.close()
+
+
+def test_sqlite_pragmas(services: Services) -> None:
+    with services.store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _record(account_id: uuid.UUID, **fields: object) -> OutboundEmail:
+    return OutboundEmail(
+        account_id=account_id, from_address="a@b.example", rfc_message_id="<x@b>", **fields
+    )
+
+
+def test_database_enforces_one_record_per_account_and_key(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    with services.store.session() as session:
+        session.add(_record(account.id, idempotency_key="k"))
+    with pytest.raises(IntegrityError), services.store.session() as session:
+        session.add(_record(account.id, idempotency_key="k"))
+
+
+def test_database_enforces_one_record_per_draft(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    draft_uid = uuid.uuid4()
+    with services.store.session() as session:
+        session.add(_record(account.id, draft_uid=draft_uid))
+    with pytest.raises(IntegrityError), services.store.session() as session:
+        session.add(_record(account.id, draft_uid=draft_uid))
+
+
+def test_records_without_key_or_draft_do_not_collide(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    with services.store.session() as session:
+        session.add(_record(account.id))
+        session.add(_record(account.id))
+    with services.store.session() as session:
+        assert len(session.exec(select(OutboundEmail)).all()) == 2
+
+
+def test_timestamps_come_back_timezone_aware(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    with services.store.session() as session:
+        stored = session.get(Account, account.id)
+        assert stored is not None and stored.created_at.tzinfo is not None
+        assert stored.provider == Provider.OUTBOX
