@@ -21,8 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The suite runs twice: on SQLite, then on a throwaway PostgreSQL server (tests/pg.py).
 test: lint
 	$(BIN)/python -m pytest -n 2
+	EXANTE_TEST_DB=postgresql $(BIN)/python -m pytest -n 2
 
 screenshots: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[screenshots]'
 	$(BIN)/python scripts/screenshots.py

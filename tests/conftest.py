@@ -1,7 +1,12 @@
-"""Shared fixtures: a throwaway store per test, a loopback fake Gmail, connected accounts."""
+"""Shared fixtures: a throwaway store per test, a loopback fake Gmail, connected accounts.
+
+``EXANTE_TEST_DB=postgresql`` runs every test on PostgreSQL (a private server started for
+the run, a fresh database per test); otherwise each test gets its own SQLite file.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +18,40 @@ from exante_tui.services import Services
 from exante_tui.store.models import Account
 from fakes.fixtures import fake_gmail  # noqa: F401  (fixture)
 from fakes.gmail_server import FakeGmail
+from pg import PgServer
+
+TEST_DB = os.environ.get("EXANTE_TEST_DB", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    """The run's PostgreSQL server when testing on PostgreSQL, else None."""
+    if TEST_DB != "postgresql":
+        yield None
+        return
+    server = PgServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_gmail: FakeGmail) -> Settings:  # noqa: F811
-    """Settings for a private store under ``tmp_path``, talking to the fake Gmail."""
+def db_url(tmp_path: Path, pg_server: PgServer | None) -> Iterator[str]:
+    """A fresh, private database for this test: a SQLite file or a PostgreSQL database."""
+    if pg_server is None:
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, fake_gmail: FakeGmail) -> Settings:  # noqa: F811
+    """Settings for a private store (``db_url``) and data under ``tmp_path``, on the fake Gmail."""
     return Settings(
         data_dir=tmp_path / "data",
         config_dir=tmp_path / "config",
-        db_url=f"sqlite:///{tmp_path / 'store.db'}",
+        db_url=db_url,
         gmail_endpoint=fake_gmail.endpoint,
         gmail_retry_base_delay=0.0,
         gmail_timeout=5.0,

@@ -10,14 +10,17 @@ import json
 import logging
 import shutil
 import sys
+import time
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from exante_tui import __version__
+from exante_tui.api import commands as api_commands
 from exante_tui.cli_output import (
     account_json,
     conversation_json,
@@ -27,10 +30,15 @@ from exante_tui.cli_output import (
     print_table,
 )
 from exante_tui.config import Settings
-from exante_tui.core.errors import ErrorDetail, SendError, ValidationFailed
+from exante_tui.core.errors import Conflict, ErrorDetail, SendError, ValidationFailed
+from exante_tui.core.reconcile import Settled, reconcile
+from exante_tui.core.scheduler import CLAIM_TIMEOUT, ScheduledSend, Scheduler
+from exante_tui.core.send import STALE_AFTER
 from exante_tui.services import Services
 from exante_tui.store import queries
+from exante_tui.store.models import SendStatus
 from exante_tui.store.types import utcnow
+from exante_tui.sync import commands as sync_commands
 
 log = logging.getLogger("exante_tui")
 
@@ -138,17 +146,73 @@ def cmd_outbox_retry(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_settled(args: argparse.Namespace, settled: list[Settled]) -> None:
+    for item in settled:
+        row = {
+            "outbound_email_uid": str(item.outbound_email_uid),
+            "before": str(item.before),
+            "status": str(item.after),
+            "error": item.error,
+        }
+        if args.as_json:
+            print(json.dumps(row), flush=True)
+        else:
+            note = f"  ({item.error})" if item.error and item.after != "sent" else ""
+            print(f"{item.after}: {item.outbound_email_uid}{note}", flush=True)
+
+
+def cmd_reconcile(services: Services, args: argparse.Namespace) -> int:
+    settled = reconcile(services.core, stale_after=timedelta(seconds=args.stale_after))
+    _print_settled(args, settled)
+    return 1 if any(item.after == SendStatus.UNKNOWN for item in settled) else 0
+
+
+def cmd_worker(services: Services, args: argparse.Namespace) -> int:
+    stale_after = timedelta(seconds=args.stale_after)
+    scheduler = Scheduler(
+        services.core,
+        claim_timeout=timedelta(seconds=args.claim_timeout),
+        stale_after=stale_after,
+    )
+    _print_settled(args, reconcile(services.core, stale_after=stale_after))
+    failed = False
+    try:
+        while True:
+            for result in scheduler.run_once():
+                error = result.error
+                failed = failed or (error is not None and not isinstance(error, Conflict))
+                _print_scheduled(args, result)
+            if args.once:
+                return 1 if failed else 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _print_scheduled(args: argparse.Namespace, result: ScheduledSend) -> None:
+    row: dict[str, Any] = {"draft_uid": str(result.draft_uid)}
+    if result.response is not None:
+        row.update(json.loads(result.response.model_dump_json()))
+    if result.error is not None:
+        row.update(result.error.to_payload())
+    if args.as_json:
+        print(json.dumps(row), flush=True)
+    elif result.error is not None:
+        print(f"{result.error.code}: draft {result.draft_uid}: {result.error.message}", flush=True)
+    else:
+        print(f"{row['status']}: draft {result.draft_uid}", flush=True)
+
+
 def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
+    if not (args.provider == "outbox" or args.token_file):
+        return sync_commands.connect_account(services, args)
+    if not args.email:
+        raise UsageError("Say which account.", [ErrorDetail("email", "is required")])
     if args.provider == "outbox":
         account = services.accounts.add_outbox(args.email, args.display_name)
-    elif args.token_file:
+    else:
         account = services.accounts.add_gmail_from_token_file(
             args.email, Path(args.token_file), args.display_name
-        )
-    else:
-        raise UsageError(
-            "Say how to authorise the account.",
-            [ErrorDetail("token_file", "is required for a Gmail account (or --provider outbox)")],
         )
     payload = account_json(account)
     _emit(args, payload, lambda: print(f"connected {account.email} ({account.provider})"))
@@ -207,6 +271,16 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
 
 
+def _stale_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=STALE_AFTER.total_seconds(),
+        metavar="S",
+        help="settle only sends pending for longer than this (so live sends are left alone)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exante-tui", description="Compose and send business mail through Gmail."
@@ -254,24 +328,55 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=200)
     _json_flag(listing)
     listing.set_defaults(handler=cmd_outbox_list)
-    retry = outbox.add_parser("retry", help="send a failed record again (same Message-ID)")
+    retry = outbox.add_parser(
+        "retry",
+        help="resend a failed send (same Message-ID); an unknown one only once the mailbox "
+        "shows it never arrived",
+    )
     retry.add_argument("uid")
     _json_flag(retry)
     retry.set_defaults(handler=cmd_outbox_retry)
+
+    reconciling = commands.add_parser(
+        "reconcile", help="settle sends left pending by a crash, or unknown, via the mailbox"
+    )
+    _stale_flag(reconciling)
+    _json_flag(reconciling)
+    reconciling.set_defaults(handler=cmd_reconcile)
+
+    worker = commands.add_parser("worker", help="send scheduled drafts when they are due")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    worker.add_argument(
+        "--interval", type=float, default=30.0, metavar="S", help="seconds between passes"
+    )
+    worker.add_argument(
+        "--claim-timeout",
+        type=float,
+        default=CLAIM_TIMEOUT.total_seconds(),
+        metavar="S",
+        help="release drafts claimed longer ago than this by a worker that died",
+    )
+    _stale_flag(worker)
+    _json_flag(worker)
+    worker.set_defaults(handler=cmd_worker)
 
     accounts = commands.add_parser("accounts", help="connected accounts").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
     add = accounts.add_parser("add", help="connect an account")
-    add.add_argument("--email", required=True)
+    add.add_argument("--email", help="the address (Gmail: taken from Google when omitted)")
     add.add_argument("--token-file", help="authorized-user JSON from Credentials.to_json()")
     add.add_argument("--provider", choices=["gmail", "outbox"], default="gmail")
     add.add_argument("--display-name", default="")
+    sync_commands.add_oauth_arguments(add)
     _json_flag(add)
     add.set_defaults(handler=cmd_accounts_add)
     listing = accounts.add_parser("list", help="list accounts")
     _json_flag(listing)
     listing.set_defaults(handler=cmd_accounts_list)
+    sync_commands.register_accounts_remove(accounts)
+    sync_commands.register(commands)
+    api_commands.register(commands)
 
     demo = commands.add_parser("demo", help="fill an empty store with demo data")
     _json_flag(demo)

@@ -23,6 +23,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "email": account.email,
         "provider": str(account.provider),
         "display_name": account.display_name,
+        "last_synced_at": iso(account.last_synced_at),
     }
 
 

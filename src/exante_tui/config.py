@@ -25,6 +25,8 @@ class Settings:
     gmail_endpoint: str | None = None
     gmail_retry_base_delay: float = 1.0
     gmail_timeout: float = 60.0
+    oauth_token_uri: str | None = None
+    """Where OAuth tokens are refreshed; None means Google's endpoint (tests use a fake)."""
 
     @property
     def outbox_dir(self) -> Path:
@@ -53,6 +55,7 @@ class Settings:
             gmail_endpoint=env.get("EXANTE_GMAIL_ENDPOINT") or None,
             gmail_retry_base_delay=float(env.get("EXANTE_GMAIL_RETRY_DELAY", "1.0")),
             gmail_timeout=float(env.get("EXANTE_GMAIL_TIMEOUT", "60")),
+            oauth_token_uri=env.get("EXANTE_OAUTH_TOKEN_URI") or None,
         )
 
     def demo(self) -> Settings:

@@ -18,14 +18,14 @@ from fakes.gmail_server import FakeGmail
 class Cli:
     """Runs ``python -m exante_tui`` against a private home and the fake Gmail."""
 
-    def __init__(self, home: Path, fake: FakeGmail) -> None:
+    def __init__(self, home: Path, fake: FakeGmail, db_url: str) -> None:
         self.env = {
             **os.environ,
             "EXANTE_HOME": str(home),
             "EXANTE_GMAIL_ENDPOINT": fake.endpoint,
             "EXANTE_GMAIL_RETRY_DELAY": "0",
+            "EXANTE_DB_URL": db_url,
         }
-        self.env.pop("EXANTE_DB_URL", None)
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -46,8 +46,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, fake_gmail: FakeGmail) -> Cli:
-    return Cli(tmp_path / "home", fake_gmail)
+def cli(tmp_path: Path, fake_gmail: FakeGmail, db_url: str) -> Cli:
+    return Cli(tmp_path / "home", fake_gmail, db_url)
 
 
 def test_demo_then_send_a_draft_writes_eml_and_sent_record(cli: Cli, tmp_path: Path) -> None:

@@ -14,10 +14,13 @@ from fakes.gmail_server import FakeGmail
 PROCESSES = 6
 
 
-def _env(home: Path, fake: FakeGmail) -> dict[str, str]:
-    env = {**os.environ, "EXANTE_HOME": str(home), "EXANTE_GMAIL_ENDPOINT": fake.endpoint}
-    env.pop("EXANTE_DB_URL", None)
-    return env
+def _env(home: Path, fake: FakeGmail, db_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EXANTE_HOME": str(home),
+        "EXANTE_GMAIL_ENDPOINT": fake.endpoint,
+        "EXANTE_DB_URL": db_url,
+    }
 
 
 def _start_send(env: dict[str, str], body: str) -> subprocess.Popen[str]:
@@ -42,8 +45,8 @@ def _finish(process: subprocess.Popen[str]) -> tuple[int, dict[str, object]]:
     return code, json.loads(out)
 
 
-def _setup(tmp_path: Path, fake: FakeGmail) -> tuple[dict[str, str], str]:
-    env = _env(tmp_path / "home", fake)
+def _setup(tmp_path: Path, fake: FakeGmail, db_url: str) -> tuple[dict[str, str], str]:
+    env = _env(tmp_path / "home", fake, db_url)
     token = write_token_file(tmp_path / "token.json")
     added = subprocess.run(
         [
@@ -74,8 +77,8 @@ def _setup(tmp_path: Path, fake: FakeGmail) -> tuple[dict[str, str], str]:
     return env, json.dumps(body)
 
 
-def test_concurrent_processes_send_once(tmp_path: Path, fake_gmail: FakeGmail) -> None:
-    env, body = _setup(tmp_path, fake_gmail)
+def test_concurrent_processes_send_once(tmp_path: Path, fake_gmail: FakeGmail, db_url: str) -> None:
+    env, body = _setup(tmp_path, fake_gmail, db_url)
     processes = [_start_send(env, body) for _ in range(PROCESSES)]
     answers = [_finish(p) for p in processes]
 
@@ -87,8 +90,10 @@ def test_concurrent_processes_send_once(tmp_path: Path, fake_gmail: FakeGmail) -
     assert all(a["error"]["code"] == "conflict" for a in conflicts)  # type: ignore[index]
 
 
-def test_in_progress_conflict_then_replay(tmp_path: Path, fake_gmail: FakeGmail) -> None:
-    env, body = _setup(tmp_path, fake_gmail)
+def test_in_progress_conflict_then_replay(
+    tmp_path: Path, fake_gmail: FakeGmail, db_url: str
+) -> None:
+    env, body = _setup(tmp_path, fake_gmail, db_url)
     fake_gmail.hang_next(route="messages.send")
     first = _start_send(env, body)
     wait_until(lambda: any(r.route == "messages.send" for r in fake_gmail.requests))

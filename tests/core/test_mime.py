@@ -101,4 +101,7 @@ def test_reply_headers() -> None:
 
 
 def test_html_to_text_keeps_paragraphs() -> None:
-    assert html_to_text("<p>One</p><p>Two<br>Three</p>") == "One\nTwo\nThree\n"
+    assert html_to_text("<p>One</p><p>Two<br>Three</p>") == "One\n\nTwo\nThree\n"
+    assert html_to_text("<p>Hi</p><ul><li>a</li><li>b</li></ul><p>Bye</p>") == (
+        "Hi\n\n- a\n- b\n\nBye\n"
+    )

@@ -265,7 +265,8 @@ def test_429_then_success_gives_one_sent_record(
 def test_retry_of_failed_record_resends_same_bytes(
     services: Services, gmail_account: Account, fake_gmail: FakeGmail
 ) -> None:
-    fake_gmail.fail_next(503, count=6)  # the first try and all five retries
+    # The first try and all five retries; the mailbox search after each says "not sent".
+    fake_gmail.fail_next(503, count=6, route="messages.send")
     with pytest.raises(ProviderFailure) as caught:
         services.core.send(fresh(gmail_account))
     uid = caught.value.outbound_email_uid

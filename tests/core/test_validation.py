@@ -56,6 +56,9 @@ def test_draft_mixed_with_composed_fields_is_an_error_per_field() -> None:
         ("one@b.example, two@b.example", "exactly one mailbox"),
         ("user@localhost", "not a valid email address"),
         ("", "empty"),
+        ("<", "well-formed"),
+        ('"', "well-formed"),
+        ("0@", "well-formed"),
     ],
 )
 def test_bad_addresses_name_the_entry(address: str, reason: str) -> None:

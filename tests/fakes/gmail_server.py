@@ -33,7 +33,17 @@ from google.oauth2.credentials import Credentials
 DEFAULT_TOKEN = "fake-access-token"
 
 JsonBody = dict[str, Any]
-Answer = tuple[int, JsonBody]
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A non-JSON answer body (the batch endpoint's ``multipart/mixed``)."""
+
+    content_type: str
+    data: bytes
+
+
+Answer = tuple[int, JsonBody | RawBody]
 
 
 @dataclass
@@ -149,6 +159,50 @@ def _get_message(fake: FakeGmail, request: RecordedRequest, match: re.Match[str]
     return 200, answer
 
 
+# -- Sent-mail search and lost answers (send reconciliation) --------------------------------
+
+_MSGID_QUERY = re.compile(r"rfc822msgid:<?([^\s>]+)>?")
+
+
+def _list_messages(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    """``messages.list``: ``q=rfc822msgid:<id>`` finds by Message-ID; without ``q``, all."""
+    query = _MSGID_QUERY.search(request.query.get("q", [""])[0])
+    with fake._lock:
+        stored = list(fake.messages.values())
+    found = [
+        {"id": m["id"], "threadId": m["threadId"]}
+        for m in stored
+        if query is None or m.get("message_id", "").strip("<>") == query[1]
+    ]
+    answer: JsonBody = {"resultSizeEstimate": len(found)}
+    if found:
+        answer["messages"] = found
+    return 200, answer
+
+
+def lose_answers(
+    fake: FakeGmail, count: int = 1, *, status: int = 500, hang: float | None = None
+) -> None:
+    """Send the next ``count`` messages, then lose the answer: ``status`` instead, or (with
+    ``hang``) hold the answer that long, so the client times out first."""
+    index = next(i for i, r in enumerate(fake.routes) if r.name == "messages.send")
+    original = fake.routes[index]
+    remaining = [count]
+
+    def lossy(fake: FakeGmail, request: RecordedRequest, match: re.Match[str]) -> Answer:
+        answer = original.handler(fake, request, match)
+        with fake._lock:
+            lose, remaining[0] = remaining[0] > 0, remaining[0] - 1
+        if not lose:
+            return answer
+        if hang is not None:
+            fake.stopping.wait(hang)
+            return answer
+        return gmail_error(status)
+
+    fake.routes[index] = Route(original.method, original.pattern, original.name, lossy)
+
+
 DEFAULT_ROUTES: tuple[Route, ...] = (
     Route(
         "POST", re.compile(r"/gmail/v1/users/[^/]+/messages/send"), "messages.send", _send_message
@@ -159,6 +213,7 @@ DEFAULT_ROUTES: tuple[Route, ...] = (
         "messages.get",
         _get_message,
     ),
+    Route("GET", re.compile(r"/gmail/v1/users/[^/]+/messages"), "messages.list", _list_messages),
 )
 
 
@@ -188,9 +243,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, body = answer
-        payload = json.dumps(body).encode()
+        if isinstance(body, RawBody):
+            content_type, payload = body.content_type, body.data
+        else:
+            content_type, payload = "application/json; charset=UTF-8", json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -237,7 +295,11 @@ class FakeGmail:
         """Accepted messages: ``raw`` (bytes as sent), ``requested_thread_id``, the assigned
         ``id``/``threadId``, ``message`` (parsed, with the Message-ID kept) and ``message_id``."""
         self.messages: dict[str, dict[str, Any]] = {}
-        self.routes: list[Route] = list(DEFAULT_ROUTES)
+        from fakes.gmail_mailbox import MAILBOX_ROUTES, Mailbox
+
+        self.mailbox = Mailbox(self)
+        """Threads, history and attachments (see ``fakes.gmail_mailbox``)."""
+        self.routes: list[Route] = [*MAILBOX_ROUTES, *DEFAULT_ROUTES]
         self.stopping = threading.Event()
         """Set on ``stop``; releases hung requests, which then get no answer."""
         self._release = threading.Event()
@@ -347,6 +409,7 @@ class FakeGmail:
         with self._lock:
             self.sent.append(stored)
             self.messages[message_id] = stored
+        self.mailbox.record(stored)
         return {"id": message_id, "threadId": stored["threadId"], "labelIds": ["SENT"]}
 
     def handle(self, request: RecordedRequest) -> Answer | None:

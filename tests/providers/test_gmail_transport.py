@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from googleapiclient.http import HttpMockSequence
 
-from exante_tui.providers.base import Delivery, TransportAuthError, TransportError
+from exante_tui.providers.base import (
+    Delivery,
+    TransportAmbiguous,
+    TransportAuthError,
+    TransportError,
+)
 from exante_tui.providers.gmail import GmailTransport
 from fakes.gmail_server import FakeGmail, fake_credentials
 
@@ -44,6 +49,10 @@ def transport(fake_gmail: FakeGmail, sleeps: list[float]) -> GmailTransport:
 
 def sends(fake: FakeGmail) -> int:
     return sum(1 for request in fake.requests if request.route == "messages.send")
+
+
+def searches(fake: FakeGmail) -> int:
+    return sum(1 for request in fake.requests if request.route == "messages.list")
 
 
 def test_small_send_posts_raw_and_thread_id(
@@ -125,12 +134,13 @@ def test_429_then_success_sends_once_after_one_backoff(
 def test_server_errors_are_retried_with_exponential_backoff(
     fake_gmail: FakeGmail, transport: GmailTransport, sleeps: list[float], status: int
 ) -> None:
-    fake_gmail.fail_next(status, count=2)
+    fake_gmail.fail_next(status, count=2, route="messages.send")
 
     transport.send(make_raw(), thread_id=None)
 
     assert len(fake_gmail.sent) == 1
     assert sends(fake_gmail) == 3
+    assert searches(fake_gmail) == 2  # each 5xx is ambiguous: the mailbox is checked first
     assert len(sleeps) == 2
     assert 0.5 <= sleeps[0] <= 0.55
     assert 1.0 <= sleeps[1] <= 1.05
@@ -202,35 +212,36 @@ def test_wrong_token_is_an_auth_error_without_the_token(
 def test_retries_exhausted(
     fake_gmail: FakeGmail, transport: GmailTransport, sleeps: list[float]
 ) -> None:
-    fake_gmail.fail_next(503, count=10)
+    fake_gmail.fail_next(503, count=10, route="messages.send")
 
     with pytest.raises(TransportError) as caught:
         transport.send(make_raw(), thread_id=None)
 
     assert caught.value.status == 503
     assert "after 3 retries" in str(caught.value)
+    assert not isinstance(caught.value, TransportAmbiguous)  # the mailbox says: not sent
     assert sends(fake_gmail) == 4
-    assert len(sleeps) == 3
-    for delay, base in zip(sleeps, [0.5, 1.0, 2.0], strict=True):
+    assert searches(fake_gmail) == 4
+    assert len(sleeps) == 4
+    for delay, base in zip(sleeps, [0.5, 1.0, 2.0, 4.0], strict=True):
         assert base <= delay <= base + 0.05
     assert fake_gmail.sent == []
 
 
-def test_timeout_is_a_transport_error_and_is_not_retried(
+def test_timeout_is_checked_in_the_mailbox_before_resending(
     fake_gmail: FakeGmail, sleeps: list[float]
 ) -> None:
     transport = GmailTransport(
         fake_credentials(), endpoint=fake_gmail.endpoint, timeout=0.5, sleep=sleeps.append
     )
-    fake_gmail.hang_next()  # held until the fixture stops the fake_gmail
+    fake_gmail.hang_next()  # held until the fixture stops the fake_gmail: never sent
 
-    with pytest.raises(TransportError) as caught:
-        transport.send(make_raw(), thread_id=None)
+    delivery = transport.send(make_raw(), thread_id=None)
 
-    assert "may or may not have been sent" in str(caught.value)
-    assert caught.value.status is None
-    assert sends(fake_gmail) == 1
-    assert sleeps == []
+    assert delivery.provider_message_id == fake_gmail.sent[0]["id"]
+    assert sends(fake_gmail) == 2
+    assert searches(fake_gmail) == 1
+    assert len(sleeps) == 1
 
 
 def test_unreachable_server_is_a_transport_error(sleeps: list[float]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
 from email.utils import parseaddr
 
@@ -18,7 +19,10 @@ def check_address(value: str) -> str:
             raise ValueError(f"contains {name}; header injection is not allowed")
     if not value.strip():
         raise ValueError("is empty")
-    header = _HEADERS("To", value)
+    try:
+        header = _HEADERS("To", value)
+    except (IndexError, HeaderParseError) as exc:
+        raise ValueError(f"is not a well-formed mailbox: {exc}") from None
     mailboxes = header.addresses  # type: ignore[attr-defined]
     if len(mailboxes) != 1 or len(header.groups) != 1:  # type: ignore[attr-defined]
         raise ValueError("must hold exactly one mailbox (use a list entry per recipient)")

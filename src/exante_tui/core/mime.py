@@ -46,16 +46,19 @@ def new_message_id(from_address: str) -> str:
     return make_msgid(domain=domain)
 
 
-_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|tr|blockquote|pre)>|<br\s*/?>")
+_PARAGRAPH_END = re.compile(r"(?i)</(p|div|h[1-6]|blockquote|pre|ul|ol|table)>")
+_LINE_END = re.compile(r"(?i)<br\s*/?>|</tr>")
+_LIST_ITEM = re.compile(r"(?i)<li\b[^>]*>")
 _SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1>")
 _TAG = re.compile(r"(?s)<[^>]+>")
 
 
 def html_to_text(markup: str) -> str:
-    """A readable plain-text rendering of HTML (paragraphs and breaks kept)."""
+    """A readable plain-text rendering of HTML: paragraphs apart, breaks kept, lists dashed."""
     text = _SCRIPT.sub("", markup)
-    text = re.sub(r"(?i)<li\b[^>]*>", "\n- ", text)
-    text = _BLOCK_END.sub("\n", text)
+    text = _LIST_ITEM.sub("\n- ", text)
+    text = _PARAGRAPH_END.sub("\n\n", text)
+    text = _LINE_END.sub("\n", text)
     text = html.unescape(_TAG.sub("", text))
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"

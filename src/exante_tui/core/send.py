@@ -1,12 +1,25 @@
-"""The one send path of DESIGN §4: route, validate, dedupe, record, send, finish."""
+"""The one send path of DESIGN §4: route, validate, dedupe, record, send, finish.
+
+Exactly once: the ``pending`` record (unique per idempotency key and per draft) is
+committed before Gmail is called, and a record whose outcome is in doubt (the process
+died, or Gmail failed ambiguously) is settled by looking for its Message-ID in the
+account's mailbox (:meth:`SendCore.reconcile_record`) before anything is sent again.
+
+Crash hooks for tests: with ``EXANTE_CRASH_AT=<step>`` in the environment the process
+kills itself (SIGKILL, as ``kill -9``) when it reaches that step: ``before_record``,
+``after_record``, ``after_response`` (Gmail answered) or ``before_status_update``
+(the outcome is written but not committed). Unset, a hook is one dictionary lookup.
+"""
 
 from __future__ import annotations
 
 import base64
+import os
+import signal
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -33,8 +46,10 @@ from exante_tui.core.validation import (
     request_hash,
 )
 from exante_tui.providers.base import (
+    Delivery,
     ProgressCallback,
     Transport,
+    TransportAmbiguous,
     TransportAuthError,
     TransportError,
 )
@@ -44,6 +59,9 @@ from exante_tui.store.types import utcnow
 
 TransportFactory = Callable[[Account], Transport]
 MiB = 1024 * 1024
+CRASH_ENV = "EXANTE_CRASH_AT"
+STALE_AFTER = timedelta(minutes=15)
+"""How long a send may run: a record ``pending`` for longer belongs to a dead process."""
 _CONTENT_COLUMNS = (
     "account_id",
     "from_address",
@@ -81,6 +99,12 @@ def response_for(record: OutboundEmail) -> SendResponse:
     )
 
 
+def crash_point(step: str) -> None:
+    """Kill this process at ``step`` when ``EXANTE_CRASH_AT`` names it (a test hook)."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def replay(record: OutboundEmail) -> SendResponse:
     """The stored outcome of an earlier send: its result, its failure, or "in progress"."""
     if record.status == SendStatus.SENT:
@@ -88,6 +112,12 @@ def replay(record: OutboundEmail) -> SendResponse:
     if record.status == SendStatus.PENDING:
         raise Conflict(
             "A send with this idempotency key (or of this draft) is still in progress.",
+            outbound_email_uid=record.id,
+        )
+    if record.status == SendStatus.UNKNOWN:
+        raise ProviderFailure(
+            f"The earlier send may or may not have gone out ({record.error}); it is not "
+            "resent automatically. Run `exante-tui reconcile` once Gmail is reachable.",
             outbound_email_uid=record.id,
         )
     raise ProviderFailure(f"The earlier send failed: {record.error}", outbound_email_uid=record.id)
@@ -134,20 +164,49 @@ class SendCore:
             return self._replay_keyed(existing, digest)
         return self._deliver(record.id, prepared.account, progress)
 
-    def retry(self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None):
-        """Send a ``failed`` record again: same record, same bytes, same Message-ID."""
-        with self.store.session() as session:
-            record = session.get(OutboundEmail, outbound_email_uid)
-            if record is None:
-                raise NotFound(
-                    "No such outbound email.",
-                    [ErrorDetail("outbound_email_uid", f"no record {outbound_email_uid}")],
-                )
-            account = session.get(Account, record.account_id)
-        if record.status != SendStatus.FAILED or not self._claim_failed(record.id):
+    def retry(
+        self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None
+    ) -> SendResponse:
+        """Send a record again: same record, same bytes, same Message-ID.
+
+        A ``failed`` record is resent; an ``unknown`` or stale ``pending`` one is first
+        looked for in the account's mailbox and resent only if it is certainly not there.
+        """
+        record = self.reconcile_record(outbound_email_uid)
+        if record.status != SendStatus.FAILED:
             return replay(record)
-        assert account is not None
-        return self._deliver(record.id, account, progress)
+        if not self._claim(record):
+            return replay(self._load(record.id)[0])
+        return self._deliver(record.id, self._load(record.id)[1], progress)
+
+    def reconcile_record(
+        self, outbound_email_uid: uuid.UUID, *, stale_after: timedelta = STALE_AFTER
+    ) -> OutboundEmail:
+        """Settle an ``unknown`` record, or a ``pending`` one older than ``stale_after``.
+
+        Its Message-ID is looked for in the account's mailbox: found, the record is
+        ``sent`` with Gmail's ids; not found, ``failed`` (Gmail never got it); Gmail
+        cannot say, ``unknown``. Never sends. Returns the record as it now stands.
+        """
+        record, account = self._load(outbound_email_uid)
+        pending_since = record.attempted_at or record.created_at
+        if record.status not in (SendStatus.PENDING, SendStatus.UNKNOWN) or (
+            record.status == SendStatus.PENDING and self.clock() - pending_since < stale_after
+        ):
+            return record
+        try:
+            found = self.transport_for(account).find_sent(record.rfc_message_id)
+        except TransportError as exc:
+            note = f"could not look for it in the mailbox: {exc}"
+            self._settle(record, SendStatus.UNKNOWN, record.error or note)
+        else:
+            if found is not None:
+                self._settle(record, SendStatus.SENT, None, found, account)
+            else:
+                note = "not in the mailbox: Gmail never got it"
+                error = f"{record.error} ({note})" if record.error else note
+                self._settle(record, SendStatus.FAILED, error)
+        return self._load(record.id)[0]
 
     # -- draft mode ---------------------------------------------------------------------
 
@@ -177,7 +236,7 @@ class SendCore:
                 raise
             prepared = self._prepare(session, checked, decoded)
         if existing is not None:
-            if not self._claim_failed(existing.id):
+            if not self._claim(existing):
                 return replay(existing)
             self._refresh_record(existing.id, prepared)
             return self._deliver(existing.id, prepared.account, progress)
@@ -273,14 +332,30 @@ class SendCore:
             raw_message=raw,
             attempts=1,
             created_at=self.clock(),
+            attempted_at=self.clock(),
         )
 
     # -- records --------------------------------------------------------------------------
 
     def _insert(self, record: OutboundEmail) -> None:
         """Commit the ``pending`` record before any network call."""
+        crash_point("before_record")
         with self.store.session() as session:
             session.add(record)
+        crash_point("after_record")
+
+    def _load(self, record_id: uuid.UUID) -> tuple[OutboundEmail, Account]:
+        """A record and its sending account."""
+        with self.store.session() as session:
+            record = session.get(OutboundEmail, record_id)
+            if record is None:
+                raise NotFound(
+                    "No such outbound email.",
+                    [ErrorDetail("outbound_email_uid", f"no record {record_id}")],
+                )
+            account = session.get(Account, record.account_id)
+            assert account is not None  # records cascade with their account
+            return record, account
 
     def _find_by_key(self, account_id: uuid.UUID, key: str) -> OutboundEmail | None:
         with self.store.session() as session:
@@ -300,19 +375,48 @@ class SendCore:
             )
         return replay(record)
 
-    def _claim_failed(self, record_id: uuid.UUID) -> bool:
-        """Atomically move a ``failed`` record back to ``pending``; False if someone else did."""
+    def _claim(self, record: OutboundEmail) -> bool:
+        """Atomically move a record from the state it was read in to ``pending`` for a new
+        attempt; False if another process changed it first."""
         with self.store.session() as session:
             result = session.exec(  # type: ignore[call-overload]
                 update(OutboundEmail)
-                .where(OutboundEmail.id == record_id, OutboundEmail.status == SendStatus.FAILED)
+                .where(
+                    OutboundEmail.id == record.id,
+                    OutboundEmail.status == record.status,
+                    OutboundEmail.attempts == record.attempts,
+                )
                 .values(
                     status=SendStatus.PENDING,
                     attempts=OutboundEmail.attempts + 1,
+                    attempted_at=self.clock(),
                     error=None,
                 )
             )
             return result.rowcount == 1
+
+    def _settle(
+        self,
+        record: OutboundEmail,
+        status: SendStatus,
+        error: str | None,
+        delivery: Delivery | None = None,
+        account: Account | None = None,
+    ) -> None:
+        """Give a record the outcome reconciliation found, unless another process changed
+        it since it was read; a ``sent`` outcome files the message and marks its draft."""
+        with self.store.session() as session:
+            result = session.exec(  # type: ignore[call-overload]
+                update(OutboundEmail)
+                .where(
+                    OutboundEmail.id == record.id,
+                    OutboundEmail.status == record.status,
+                    OutboundEmail.attempts == record.attempts,
+                )
+                .values(status=status, error=error)
+            )
+            if result.rowcount == 1 and delivery is not None and account is not None:
+                self._mark_sent(session, record.id, delivery, account)
 
     def _refresh_record(self, record_id: uuid.UUID, prepared: PreparedSend) -> None:
         """Point a retried draft record at the draft's current content, keeping its Message-ID."""
@@ -346,36 +450,57 @@ class SendCore:
                 f"`exante-tui accounts add --email {account.email}` to connect it again.",
                 outbound_email_uid=record_id,
             ) from exc
+        except TransportAmbiguous as exc:
+            self._fail(record_id, str(exc), SendStatus.UNKNOWN)
+            raise ProviderFailure(
+                f"Gmail may or may not have sent the message: {exc}. It is marked unknown "
+                "and not resent automatically; `exante-tui reconcile` settles it.",
+                outbound_email_uid=record_id,
+            ) from exc
         except TransportError as exc:
             self._fail(record_id, str(exc))
             raise ProviderFailure(
                 f"Gmail did not send the message: {exc}", outbound_email_uid=record_id
             ) from exc
         except Exception as exc:
-            self._fail(record_id, f"unexpected error: {exc!r}")
+            self._fail(record_id, f"unexpected error: {exc!r}", SendStatus.UNKNOWN)
             raise ProviderFailure(
-                f"The send failed unexpectedly: {exc}", outbound_email_uid=record_id
+                f"The send failed unexpectedly, perhaps after Gmail took it: {exc}",
+                outbound_email_uid=record_id,
             ) from exc
+        crash_point("after_response")
         with self.store.session() as session:
-            record = session.get(OutboundEmail, record_id)
-            assert record is not None
-            record.status = SendStatus.SENT
-            record.provider_message_id = delivery.provider_message_id
-            record.provider_thread_id = delivery.provider_thread_id
-            record.rfc_message_id = delivery.rfc_message_id or record.rfc_message_id
-            record.sent_at = self.clock()
-            if record.draft_uid is not None:
-                draft = session.get(Draft, record.draft_uid)
-                if draft is not None:
-                    draft.outbound_email_uid = record.id
-            record_sent_message(session, record, account)
+            record = self._mark_sent(session, record_id, delivery, account)
+            crash_point("before_status_update")
             return response_for(record)
 
-    def _fail(self, record_id: uuid.UUID, error: str) -> None:
+    def _mark_sent(
+        self, session: Session, record_id: uuid.UUID, delivery: Delivery, account: Account
+    ) -> OutboundEmail:
+        """Record Gmail's ids, mark the draft sent and file the message in its conversation."""
+        record = session.get(OutboundEmail, record_id)
+        assert record is not None
+        record.status = SendStatus.SENT
+        record.error = None
+        record.provider_message_id = delivery.provider_message_id
+        record.provider_thread_id = delivery.provider_thread_id
+        record.rfc_message_id = delivery.rfc_message_id or record.rfc_message_id
+        record.sent_at = self.clock()
+        if record.draft_uid is not None:
+            draft = session.get(Draft, record.draft_uid)
+            if draft is not None:
+                draft.outbound_email_uid = record.id
+                draft.claimed_by = draft.claimed_at = None
+        record_sent_message(session, record, account)
+        return record
+
+    def _fail(
+        self, record_id: uuid.UUID, error: str, status: SendStatus = SendStatus.FAILED
+    ) -> None:
         with self.store.session() as session:
             record = session.get(OutboundEmail, record_id)
             assert record is not None
-            record.status = SendStatus.FAILED
+            record.status = status
             record.error = error
 
 

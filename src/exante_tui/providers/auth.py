@@ -1,4 +1,8 @@
-"""OAuth token storage: import an authorized-user JSON, load it, refresh it when expired.
+"""OAuth: the installed-app consent flow, token storage, loading and refresh.
+
+``authorize`` runs Google's installed-app flow on a free loopback port; ``store_token``
+and ``import_token`` keep the resulting authorized-user JSON; ``load_credentials`` reads it
+back, refreshing it when expired.
 
 Token files hold secrets: they are written 0600 in a 0700 directory, atomically (a crash
 mid-write never loses the refresh token), and no message here ever echoes their values.
@@ -12,16 +16,28 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import google.auth.exceptions
+import requests
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from exante_tui.providers.base import TransportAuthError, TransportError
 
 _REQUIRED_KEYS = ("client_id", "client_secret")
+
+GMAIL_SCOPES = (
+    "https://www.googleapis.com/auth/gmail.compose",
+    "https://www.googleapis.com/auth/gmail.readonly",
+)
+"""Sending, drafts, reading threads and ``rfc822msgid:`` search (DESIGN §9)."""
+
+_SUCCESS_PAGE = "exante-tui is connected to your Gmail account. You can close this tab."
 
 
 class TokenFileError(ValueError):
@@ -63,6 +79,11 @@ def import_token(source: Path, tokens_dir: Path, account_id: uuid.UUID) -> Path:
     except (OSError, UnicodeDecodeError) as exc:
         raise TokenFileError(f"cannot read {source}: {exc.__class__.__name__}") from None
     _parse_token(text, source)
+    return store_token(text, tokens_dir, account_id)
+
+
+def store_token(text: str, tokens_dir: Path, account_id: uuid.UUID) -> Path:
+    """Write an authorized-user JSON to ``tokens_dir/<account_id>.json`` (0600 in a 0700 dir)."""
     tokens_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     tokens_dir.chmod(0o700)
     target = tokens_dir / f"{account_id}.json"
@@ -107,4 +128,60 @@ def load_credentials(token_path: Path, *, token_uri: str | None = None) -> Crede
             f"Could not reach Google to refresh the token: {exc.__class__.__name__}"
         ) from None
     write_private(token_path, credentials.to_json())
+    return credentials
+
+
+class _AnnouncingFlow(InstalledAppFlow):
+    """The installed-app flow, handing the consent URL to a callback instead of stdout."""
+
+    announce: Callable[[str], None]
+
+    def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
+        url, state = super().authorization_url(**kwargs)
+        self.announce(url)
+        return url, state
+
+
+def authorize(
+    client_secrets: Path,
+    *,
+    open_browser: bool,
+    announce: Callable[[str], None],
+    timeout: float | None = 600.0,
+) -> Credentials:
+    """Run Google's installed-app consent flow on a free loopback port.
+
+    ``announce(url)`` receives the consent URL (to print for a machine without a browser);
+    the browser is opened only if ``open_browser``. Waits ``timeout`` seconds for consent.
+    Raises ``TokenFileError`` for an unusable client-secrets file and ``TransportAuthError``
+    when consent is refused, times out or the code exchange fails.
+    """
+    try:
+        flow = _AnnouncingFlow.from_client_secrets_file(
+            str(client_secrets), scopes=list(GMAIL_SCOPES)
+        )
+    except (OSError, ValueError) as exc:
+        raise TokenFileError(
+            f"cannot use the client secrets {client_secrets}: {exc.__class__.__name__}"
+        ) from None
+    flow.announce = announce
+    try:
+        credentials = flow.run_local_server(
+            host="127.0.0.1",
+            port=0,
+            open_browser=open_browser,
+            authorization_prompt_message=None,
+            success_message=_SUCCESS_PAGE,
+            timeout_seconds=timeout,
+            prompt="consent",
+        )
+    except OAuth2Error as exc:
+        raise TransportAuthError(f"Google did not authorize the account: {exc.error}") from None
+    except WSGITimeoutError:
+        raise TransportAuthError("No answer from the browser; the consent timed out.") from None
+    except requests.RequestException as exc:
+        raise TransportError(
+            f"Could not reach Google to finish the authorization: {exc.__class__.__name__}"
+        ) from None
+    assert isinstance(credentials, Credentials)
     return credentials

@@ -32,6 +32,10 @@ class TransportAuthError(TransportError):
     """The account's credentials are missing, expired or revoked."""
 
 
+class TransportAmbiguous(TransportError):
+    """The send may or may not have gone out, and the provider could not say which."""
+
+
 class Transport(Protocol):
     """Delivers one RFC 5322 message, threaded when ``thread_id`` is given."""
 
@@ -42,5 +46,16 @@ class Transport(Protocol):
         thread_id: str | None,
         progress: ProgressCallback | None = None,
     ) -> Delivery:
-        """Send ``raw`` and return the provider's identifiers, or raise ``TransportError``."""
+        """Send ``raw`` and return the provider's identifiers, or raise ``TransportError``.
+
+        ``TransportAmbiguous`` means the message may have gone out; any other
+        ``TransportError`` means it certainly did not.
+        """
+        ...
+
+    def find_sent(self, rfc_message_id: str) -> Delivery | None:
+        """The sent message with this Message-ID, or None if the provider has none.
+
+        Raises ``TransportError`` when it cannot tell.
+        """
         ...

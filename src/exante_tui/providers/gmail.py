@@ -2,9 +2,14 @@
 
 Small messages go as JSON (``users.messages.send`` with ``raw``); messages above
 ``upload_threshold`` go as a resumable ``message/rfc822`` media upload. Retries are our
-own loop (429, 5xx, 403 rate limits) so the delays are injectable; a timeout or a broken
-connection is never retried, because the message may already have gone out. After a
-send, the Message-ID Gmail kept is read back (Gmail may replace ours).
+own loop (429, 5xx, 403 rate limits) so the delays are injectable.
+
+A 5xx, a timeout or a broken connection during a send is ambiguous: Gmail may have sent
+the message. After the backoff the transport looks for the message's Message-ID in the
+mailbox (``rfc822msgid:`` search): found, it is the result; not found, the send is
+retried; if the search itself fails, the send raises ``TransportAmbiguous`` and is never
+retried blindly. Rate limits (429, 403) are certain refusals and are simply retried.
+After a send, the Message-ID Gmail kept is read back (Gmail may replace ours).
 
 A transport holds one ``httplib2.Http``, which is not thread-safe: use one transport
 per thread.
@@ -18,7 +23,10 @@ import json
 import random
 import time
 from collections.abc import Callable
+from email.parser import BytesHeaderParser
+from email.policy import default
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import google.auth.exceptions
 import httplib2
@@ -31,11 +39,14 @@ from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 from exante_tui.providers.base import (
     Delivery,
     ProgressCallback,
+    TransportAmbiguous,
     TransportAuthError,
     TransportError,
 )
 
 T = TypeVar("T")
+
+DEFAULT_ENDPOINT = "https://gmail.googleapis.com/"
 
 MAX_MESSAGE_BYTES = 36_700_160
 """Gmail's limit for one message (35 MiB), the ``maxSize`` of ``messages.send``."""
@@ -46,6 +57,54 @@ UPLOAD_CHUNK_SIZE = 1024 * 1024
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _JITTER = 0.1
 """Random extra delay, as a fraction of ``retry_base_delay``."""
+
+
+def build_service(
+    credentials: Credentials,
+    *,
+    endpoint: str | None = None,
+    timeout: float = 60.0,
+    http: httplib2.Http | None = None,
+) -> Any:
+    """A Gmail v1 service on ``endpoint`` (Google's if None), authorised by ``credentials``.
+
+    ``http`` (e.g. an ``HttpMockSequence``) replaces the authorised transport. One service
+    holds one ``httplib2.Http``, which is not thread-safe: build one per thread.
+    """
+    if http is None:
+        raw_http = httplib2.Http(timeout=timeout)
+        # Resumable uploads answer "308 Resume Incomplete"; it is not a redirect.
+        raw_http.redirect_codes = raw_http.redirect_codes - {308}
+        http = AuthorizedHttp(credentials, http=raw_http)
+    return build(
+        "gmail",
+        "v1",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": endpoint} if endpoint else None,
+    )
+
+
+def batch_uri(endpoint: str | None) -> str:
+    """The Gmail batch URL for ``endpoint``; ``new_batch_http_request()`` ignores overrides."""
+    return urljoin(endpoint or DEFAULT_ENDPOINT, "batch/gmail/v1")
+
+
+def profile_email(
+    credentials: Credentials, *, endpoint: str | None = None, timeout: float = 60.0
+) -> str:
+    """The mailbox address the credentials open (``users.getProfile``'s ``emailAddress``)."""
+    service = build_service(credentials, endpoint=endpoint, timeout=timeout)
+    try:
+        profile = service.users().getProfile(userId="me").execute()
+    except HttpError as exc:
+        raise http_error(exc, retries=0) from exc
+    except google.auth.exceptions.RefreshError as exc:
+        raise TransportAuthError("Google refused the new token.") from exc
+    except (OSError, httplib2.HttpLib2Error) as exc:
+        raise TransportError(f"Could not talk to Gmail: {exc}") from exc
+    return str(profile["emailAddress"])
 
 
 class GmailTransport:
@@ -71,19 +130,7 @@ class GmailTransport:
         self._upload_threshold = upload_threshold
         self._upload_chunk_size = upload_chunk_size
         self._sleep = sleep
-        if http is None:
-            raw_http = httplib2.Http(timeout=timeout)
-            # Resumable uploads answer "308 Resume Incomplete"; it is not a redirect.
-            raw_http.redirect_codes = raw_http.redirect_codes - {308}
-            http = AuthorizedHttp(credentials, http=raw_http)
-        self._service: Any = build(
-            "gmail",
-            "v1",
-            http=http,
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": endpoint} if endpoint else None,
-        )
+        self._service = build_service(credentials, endpoint=endpoint, timeout=timeout, http=http)
 
     def send(
         self,
@@ -104,10 +151,12 @@ class GmailTransport:
             )
         messages = self._service.users().messages()
         body = {"threadId": thread_id} if thread_id else {}
+        message_id = BytesHeaderParser(policy=default).parsebytes(raw)["Message-ID"]
+        settle = (lambda: self._search(str(message_id))) if message_id else None
         if total <= self._upload_threshold:
             body["raw"] = base64.urlsafe_b64encode(raw).decode("ascii")
             request = messages.send(userId="me", body=body)
-            result = self._call(request.execute)
+            result = self._call(request.execute, settle)
         else:
             media = MediaIoBaseUpload(
                 io.BytesIO(raw),
@@ -116,7 +165,7 @@ class GmailTransport:
                 resumable=True,
             )
             request = messages.send(userId="me", body=body, media_body=media)
-            result = self._upload(request, total, progress)
+            result = self._upload(request, total, progress, settle)
         if progress is not None:
             progress(total, total)
         return Delivery(
@@ -125,16 +174,60 @@ class GmailTransport:
             rfc_message_id=self._read_message_id(result["id"]),
         )
 
+    def find_sent(self, rfc_message_id: str) -> Delivery | None:
+        """The message with this Message-ID in the mailbox (Trash included), if any.
+
+        Gmail searches the Message-ID it kept: a message whose Message-ID Gmail replaced
+        is not found by ours (the limit of reconciling by ``rfc822msgid:``).
+        """
+        found = self._search(rfc_message_id)
+        if found is None:
+            return None
+        return Delivery(found["id"], found["threadId"], rfc_message_id)
+
+    def _search(self, rfc_message_id: str) -> dict[str, Any] | None:
+        """``messages.list`` for ``rfc822msgid:``: the first match (``id``, ``threadId``)."""
+        request = (
+            self._service.users()
+            .messages()
+            .list(
+                userId="me",
+                q=f"rfc822msgid:{rfc_message_id.strip().strip('<>')}",
+                includeSpamTrash=True,
+                maxResults=1,
+            )
+        )
+        found = self._call(request.execute).get("messages") or []
+        return found[0] if found else None
+
     def _upload(
-        self, request: HttpRequest, total: int, progress: ProgressCallback | None
+        self,
+        request: HttpRequest,
+        total: int,
+        progress: ProgressCallback | None,
+        settle: Callable[[], dict[str, Any] | None] | None,
     ) -> dict[str, Any]:
-        """Drive a resumable upload chunk by chunk; each chunk has its own retry budget."""
-        while True:
-            status, result = self._call(request.next_chunk)
-            if result is not None:
-                return result
-            if progress is not None and status is not None:
-                progress(status.resumable_progress, total)
+        """Drive a resumable upload chunk by chunk; each chunk has its own retry budget.
+
+        Retrying a chunk resumes the same upload session, which Gmail completes at most
+        once; if the upload breaks off ambiguously, the mailbox says whether it arrived.
+        """
+        try:
+            while True:
+                status, result = self._call(request.next_chunk)
+                if result is not None:
+                    return result
+                if progress is not None and status is not None:
+                    progress(status.resumable_progress, total)
+        except TransportAuthError:
+            raise
+        except TransportError as exc:
+            if settle is None or (exc.status is not None and exc.status < 500):
+                raise
+            found = _look_for(settle, exc)
+            if found is None:
+                raise
+            return found
 
     def _read_message_id(self, message_id: str) -> str | None:
         """The Message-ID header Gmail stored, or None if it cannot be read back."""
@@ -152,15 +245,20 @@ class GmailTransport:
                 return header.get("value")
         return None
 
-    def _call(self, func: Callable[[], T]) -> T:
-        """Run one API call, retrying rate limits and server errors with backoff."""
+    def _call(self, func: Callable[[], T], settle: Callable[[], T | None] | None = None) -> T:
+        """Run one API call, retrying rate limits and server errors with backoff.
+
+        ``settle`` marks a call that may take effect without answering (a send): after an
+        ambiguous failure it looks for the effect, which is returned if found.
+        """
         attempt = 0
         while True:
             try:
                 return func()
             except HttpError as exc:
-                if attempt >= self._max_retries or not _is_retryable(exc):
-                    raise _http_error(exc, retries=attempt) from exc
+                if not is_retryable(exc):
+                    raise http_error(exc, retries=attempt) from exc
+                failure, unsure = http_error(exc, retries=attempt), exc.resp.status >= 500
             except google.auth.exceptions.RefreshError as exc:
                 raise TransportAuthError(
                     "Google refused to refresh the account's access token (expired or "
@@ -170,16 +268,43 @@ class GmailTransport:
                 raise TransportError(
                     f"Could not reach Google to refresh the access token: {exc}"
                 ) from exc
-            except TimeoutError as exc:
-                raise TransportError(
-                    f"Gmail did not answer within {self._timeout:g} s; the message may or "
-                    "may not have been sent."
-                ) from exc
-            except (OSError, httplib2.HttpLib2Error) as exc:
+            except (ConnectionRefusedError, httplib2.ServerNotFoundError) as exc:
                 raise TransportError(f"Could not talk to Gmail: {exc}") from exc
+            except TimeoutError as exc:
+                failure, unsure = (
+                    TransportError(f"Gmail did not answer within {self._timeout:g} s"),
+                    True,
+                )
+                if settle is None:
+                    raise failure from exc
+            except (OSError, httplib2.HttpLib2Error) as exc:
+                failure, unsure = TransportError(f"Lost the connection to Gmail: {exc}"), True
+                if settle is None:
+                    raise failure from exc
+            last = attempt >= self._max_retries
             delay = self._retry_base_delay * (2**attempt + random.uniform(0, _JITTER))
-            self._sleep(delay)
+            if unsure and settle is not None:
+                self._sleep(delay)
+                found = _look_for(settle, failure)
+                if found is not None:
+                    return found
+            elif not last:
+                self._sleep(delay)
+            if last:
+                raise failure
             attempt += 1
+
+
+def _look_for(settle: Callable[[], T | None], failure: TransportError) -> T | None:
+    """The effect of an ambiguous call if Gmail has it; ``TransportAmbiguous`` if unclear."""
+    try:
+        return settle()
+    except TransportError as exc:
+        raise TransportAmbiguous(
+            f"{failure}; the message may or may not have been sent (searching the "
+            f"mailbox for it failed: {exc})",
+            status=failure.status,
+        ) from exc
 
 
 def _error_reason(exc: HttpError) -> str | None:
@@ -191,14 +316,15 @@ def _error_reason(exc: HttpError) -> str | None:
         return None
 
 
-def _is_retryable(exc: HttpError) -> bool:
+def is_retryable(exc: HttpError) -> bool:
+    """429, 5xx and 403 rate limits: worth another try after a pause."""
     status = exc.resp.status
     if status == 429 or status >= 500:
         return True
     return status == 403 and _error_reason(exc) in _RATE_LIMIT_REASONS
 
 
-def _http_error(exc: HttpError, *, retries: int) -> TransportError:
+def http_error(exc: HttpError, *, retries: int) -> TransportError:
     """A TransportError carrying the status and Gmail's own message."""
     status = exc.resp.status
     detail = exc.reason or "no details"

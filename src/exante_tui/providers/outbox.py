@@ -10,6 +10,9 @@ from pathlib import Path
 
 from exante_tui.providers.base import Delivery, ProgressCallback, TransportError
 
+_HEADER_BYTES = 1 << 16
+"""How much of an ``.eml`` file is read to find its Message-ID (headers come first)."""
+
 
 class OutboxTransport:
     """Writes each message to ``<outbox_dir>/<id>.eml``; threads keep the id they were given."""
@@ -36,9 +39,26 @@ class OutboxTransport:
             raise TransportError(f"could not write to the outbox {self.outbox_dir}: {exc}") from exc
         if progress is not None:
             progress(len(raw), len(raw))
-        headers = BytesHeaderParser(policy=default).parsebytes(raw)
         return Delivery(
             provider_message_id=message_id,
             provider_thread_id=thread_id or message_id,
-            rfc_message_id=str(headers["Message-ID"]) if headers["Message-ID"] else None,
+            rfc_message_id=_message_id(raw),
         )
+
+    def find_sent(self, rfc_message_id: str) -> Delivery | None:
+        """The ``.eml`` file carrying this Message-ID (its thread is not kept: its own id)."""
+        try:
+            files = sorted(self.outbox_dir.glob("*.eml"))
+            for path in files:
+                with path.open("rb") as handle:
+                    if _message_id(handle.read(_HEADER_BYTES)) == rfc_message_id:
+                        return Delivery(path.stem, path.stem, rfc_message_id)
+        except OSError as exc:
+            raise TransportError(f"could not read the outbox {self.outbox_dir}: {exc}") from exc
+        return None
+
+
+def _message_id(raw: bytes) -> str | None:
+    """The Message-ID header of an RFC 5322 message, if it has one."""
+    value = BytesHeaderParser(policy=default).parsebytes(raw)["Message-ID"]
+    return str(value) if value else None

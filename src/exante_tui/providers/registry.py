@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exante_tui.config import Settings
 from exante_tui.providers.base import Transport, TransportAuthError
 from exante_tui.providers.outbox import OutboxTransport
 from exante_tui.store.models import Account, Provider
 
+if TYPE_CHECKING:
+    from google.oauth2.credentials import Credentials
+
+
+def gmail_credentials(account: Account, settings: Settings) -> Credentials:
+    """The account's OAuth credentials, refreshed if expired; ``TransportAuthError`` if none."""
+    from exante_tui.providers.auth import load_credentials
+
+    if account.provider != Provider.GMAIL or not account.token_path:
+        raise TransportAuthError(f"account {account.email} has no stored token")
+    return load_credentials(Path(account.token_path), token_uri=settings.oauth_token_uri)
+
 
 def transport_for(account: Account, settings: Settings) -> Transport:
     """The transport that sends as ``account``; raises ``TransportAuthError`` without a token."""
     if account.provider == Provider.OUTBOX:
         return OutboxTransport(settings.outbox_dir)
-    from exante_tui.providers.auth import load_credentials
     from exante_tui.providers.gmail import GmailTransport
 
-    if not account.token_path:
-        raise TransportAuthError(f"account {account.email} has no stored token")
     return GmailTransport(
-        load_credentials(Path(account.token_path)),
+        gmail_credentials(account, settings),
         endpoint=settings.gmail_endpoint,
         timeout=settings.gmail_timeout,
         retry_base_delay=settings.gmail_retry_base_delay,

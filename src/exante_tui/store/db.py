@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from exante_tui.store import models  # noqa: F401  (registers the tables)
+from exante_tui.store import api_tokens, models  # noqa: F401  (registers the tables)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -25,6 +25,9 @@ class SendStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    """Gmail may or may not have sent it and could not say; shown to the user, never
+    resent automatically (``exante-tui reconcile`` settles it once Gmail can tell)."""
 
 
 class Direction(enum.StrEnum):
@@ -66,6 +69,10 @@ class Account(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     """A thread; ``gmail_thread_id`` is its mapping to Gmail."""
 
+    __table_args__ = (
+        UniqueConstraint("account_id", "gmail_thread_id", name="uq_conversation_thread"),
+    )
+
     id: uuid.UUID = _uuid_pk()
     account_id: uuid.UUID = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     subject: str = ""
@@ -79,6 +86,10 @@ class Conversation(SQLModel, table=True):
 
 class EmailMessage(SQLModel, table=True):
     """One message of a conversation, received or sent."""
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "gmail_message_id", name="uq_message_gmail_id"),
+    )
 
     id: uuid.UUID = _uuid_pk()
     conversation_id: uuid.UUID = Field(
@@ -122,6 +133,9 @@ class Draft(SQLModel, table=True):
     context_type: str | None = None
     context_id: uuid.UUID | None = None
     planned_send_at: datetime | None = _when(index=True)
+    claimed_by: str | None = None
+    """The scheduler worker that claimed this draft for sending, if any."""
+    claimed_at: datetime | None = _when()
     outbound_email_uid: uuid.UUID | None = None
     created_at: datetime = _created()
     updated_at: datetime = _created()
@@ -170,4 +184,7 @@ class OutboundEmail(SQLModel, table=True):
     """The exact bytes handed to the provider, so a retry resends the same message."""
     attempts: int = 0
     created_at: datetime = _created()
+    attempted_at: datetime | None = _when()
+    """When the latest send attempt started (a ``pending`` record older than this plus a
+    grace period belongs to a send that died)."""
     sent_at: datetime | None = _when()

@@ -1,0 +1,215 @@
+"""How the TUI scales: first paint, filter latency and memory, big store against empty.
+
+Builds a SQLite store with 100k conversations and 1M messages (SQLAlchemy core bulk
+inserts in one transaction), then runs the app headless on it and on an empty store, each
+in a fresh process so peak RSS is comparable. Run: ``python bench/tui_scale.py [--small]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from exante_tui.config import Settings
+from exante_tui.services import Services
+from exante_tui.store.db import Store
+from exante_tui.store.models import Account, Conversation, EmailMessage
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+BATCH = 50_000
+WORDS = [
+    "invoice",
+    "payment",
+    "reminder",
+    "retainer",
+    "renewal",
+    "statement",
+    "visit",
+    "contract",
+    "quote",
+    "order",
+]
+COMPANIES = [
+    "contoso",
+    "fabrikam",
+    "litware",
+    "adatum",
+    "tailspin",
+    "northwind",
+    "wingtip",
+    "proseware",
+]
+QUERIES = ["invoice", "inv-0042", "zzz-no-match"]
+
+
+def settings_for(root: Path) -> Settings:
+    return Settings(
+        data_dir=root / "data", config_dir=root / "config", db_url=f"sqlite:///{root}/s.db"
+    )
+
+
+def build_big(root: Path, conversations: int, per_conversation: int) -> float:
+    """Fill a fresh store; returns seconds taken."""
+    started = time.perf_counter()
+    store = Store(settings_for(root).db_url)
+    rng = random.Random(7)
+    account_id = uuid.uuid4()
+    with store.engine.begin() as connection:
+        connection.execute(
+            insert(Account.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": account_id,
+                    "email": "bulk@northwind.example",
+                    "display_name": "Bulk",
+                    "provider": "outbox",
+                    "created_at": NOW,
+                }
+            ],
+        )
+        conv_rows, msg_rows = [], []
+        for n in range(conversations):
+            conv_id = uuid.uuid4()
+            company = rng.choice(COMPANIES)
+            subject = f"{rng.choice(WORDS).title()} INV-{n % 10_000:04d} for {company}"
+            last = NOW - timedelta(minutes=n)
+            conv_rows.append(
+                {
+                    "id": conv_id,
+                    "account_id": account_id,
+                    "subject": subject,
+                    "gmail_thread_id": f"t{n:x}",
+                    "owner_email": "bulk@northwind.example",
+                    "last_message_at": last,
+                    "snippet": f"About {subject.lower()}, see attached",
+                }
+            )
+            for m in range(per_conversation):
+                msg_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "conversation_id": conv_id,
+                        "rfc_message_id": f"<{n}.{m}@bulk.example>",
+                        "from_address": f"{company}-{m}@{company}.example",
+                        "to": [],
+                        "cc": [],
+                        "subject": subject,
+                        "date": last - timedelta(minutes=m),
+                        "body_text": "Hello, this is a message body.",
+                        "snippet": "Hello",
+                        "direction": "inbound",
+                        "attachments": [],
+                    }
+                )
+            if len(msg_rows) >= BATCH or n == conversations - 1:
+                connection.execute(insert(Conversation.__table__), conv_rows)  # type: ignore[attr-defined]
+                if msg_rows:
+                    connection.execute(insert(EmailMessage.__table__), msg_rows)  # type: ignore[attr-defined]
+                conv_rows, msg_rows = [], []
+    store.close()
+    return time.perf_counter() - started
+
+
+async def measure(root: Path) -> dict[str, object]:
+    """Run the app headless once: first paint, per-keystroke filter latency."""
+    from textual.widgets import Input
+
+    from exante_tui.tui.app import ExanteApp
+    from exante_tui.tui.widgets.paged_table import FILTER_DEBOUNCE, PagedTable
+
+    loaded: list[tuple[float, PagedTable.Loaded]] = []
+    changed: dict[str, float] = {}
+
+    def hook(message: object) -> None:
+        if isinstance(message, PagedTable.Loaded):
+            loaded.append((time.perf_counter(), message))
+        elif isinstance(message, Input.Changed):
+            changed[message.value] = time.perf_counter()
+
+    async def until(predicate) -> float:  # type: ignore[no-untyped-def]
+        while True:
+            for when, message in loaded:
+                if predicate(message):
+                    return when
+            await asyncio.sleep(0.001)
+
+    started = time.perf_counter()
+    services = Services.open(settings_for(root), clock=lambda: NOW)
+    app = ExanteApp(services, clock=lambda: NOW)
+    result: dict[str, object] = {}
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        seen = await until(lambda m: m.table.id == "conversations")
+        result["first_paint_ms"] = (seen - started) * 1000
+        await app.workers.wait_for_complete()
+        await pilot.press("c", "slash")
+        latencies = []
+        for query in QUERIES:
+            await pilot.press("ctrl+u")
+            await app.workers.wait_for_complete()
+            for end in range(1, len(query) + 1):
+                typed = query[:end]
+                loaded.clear()
+                await pilot.press(typed[-1])
+                done = await until(lambda m, t=typed: m.search == t)
+                latencies.append((done - changed[typed] - FILTER_DEBOUNCE) * 1000)
+                if os.environ.get("BENCH_VERBOSE"):
+                    print(f"{typed!r:16} {latencies[-1]:7.1f} ms", file=sys.stderr)
+        result["filter_ms_median"] = sorted(latencies)[len(latencies) // 2]
+        result["filter_ms_max"] = max(latencies)
+    services.close()
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def child(root: str) -> None:
+    print(json.dumps(asyncio.run(measure(Path(root)))))
+
+
+def run_child(root: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(root)], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child")
+    parser.add_argument("--small", action="store_true", help="10k conversations, 100k messages")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    conversations = 10_000 if args.small else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        empty, big = Path(tmp) / "empty", Path(tmp) / "big"
+        Store(settings_for(empty).db_url).close()
+        built = build_big(big, conversations, 10)
+        print(
+            f"built {conversations:,} conversations / {conversations * 10:,} messages "
+            f"in {built:.1f} s"
+        )
+        rows = {"empty": run_child(empty), "big": run_child(big)}
+    keys = ["first_paint_ms", "filter_ms_median", "filter_ms_max", "peak_rss_mib"]
+    print(f"{'metric':<22}{'empty':>12}{'big':>12}{'ratio':>8}")
+    for key in keys:
+        a, b = rows["empty"][key], rows["big"][key]
+        ratio = f"{b / a:.2f}" if a else "-"
+        print(f"{key:<22}{a:>12.1f}{b:>12.1f}{ratio:>8}")
+
+
+if __name__ == "__main__":
+    main()

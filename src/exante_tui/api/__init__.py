@@ -1,0 +1,1 @@
+"""The HTTP front end: the seed's ``POST /api/email/send`` behind Bearer tokens."""

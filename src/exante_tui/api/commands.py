@@ -1,0 +1,141 @@
+"""CLI subcommands of the HTTP front end: ``serve`` and ``tokens create|list|revoke``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import sys
+from typing import Any
+
+from exante_tui.api.tokens import ApiTokens
+from exante_tui.cli_output import iso, print_table
+from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.services import Services
+from exante_tui.store.api_tokens import ApiToken
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8025
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _byte_count(value: str) -> int:
+    if not value.isdigit() or int(value) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of bytes")
+    return int(value)
+
+
+def token_json(record: ApiToken) -> dict[str, Any]:
+    """A token as ``tokens list`` shows it: never the token itself."""
+    return {
+        "name": record.name,
+        "accounts": record.accounts,
+        "created_at": iso(record.created_at),
+        "revoked_at": iso(record.revoked_at),
+    }
+
+
+def cmd_serve(services: Services, args: argparse.Namespace) -> int:
+    """Serve ``POST /api/email/send`` with uvicorn until interrupted."""
+    import uvicorn
+
+    from exante_tui.api.app import create_app, max_body_from_env
+
+    try:
+        max_body = args.max_body or max_body_from_env()
+    except ValueError as exc:
+        raise ValidationFailed(
+            "The body limit is not valid.", [ErrorDetail("EXANTE_API_MAX_BODY", str(exc))]
+        ) from None
+    if not is_loopback(args.host):
+        print(
+            f"warning: serving on {args.host} over plain HTTP: Bearer tokens and mail cross the "
+            "network unencrypted. Bind 127.0.0.1 and put a TLS reverse proxy (Caddy, nginx) "
+            "in front instead.",
+            file=sys.stderr,
+        )
+    if not any(t.revoked_at is None for t in ApiTokens(services.store).all_tokens()):
+        print(
+            "note: no live API tokens, so every request is refused; create one with "
+            "`exante-tui tokens create --name NAME`.",
+            file=sys.stderr,
+        )
+    app = create_app(services, max_body=max_body)
+    uvicorn.run(app, host=args.host, port=args.port, server_header=False)
+    return 0
+
+
+def cmd_tokens_create(services: Services, args: argparse.Namespace) -> int:
+    """Print a new token once; on stdout alone, so ``$(exante-tui tokens create ...)`` works."""
+    issued = ApiTokens(services.store).create(args.name, args.accounts)
+    if args.as_json:
+        print(json.dumps({"token": issued.token, **token_json(issued.record)}, indent=2))
+    else:
+        print(issued.token)
+        print("Keep this token now: it is not shown again.", file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_list(services: Services, args: argparse.Namespace) -> int:
+    rows = [token_json(t) for t in ApiTokens(services.store).all_tokens()]
+    if args.as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        shown = [{**row, "accounts": row["accounts"] or "(all)"} for row in rows]
+        print_table(shown, ["name", "accounts", "created_at", "revoked_at"])
+    return 0
+
+
+def cmd_tokens_revoke(services: Services, args: argparse.Namespace) -> int:
+    record = ApiTokens(services.store).revoke(args.name)
+    payload = token_json(record)
+    print(json.dumps(payload, indent=2) if args.as_json else f"revoked {record.name}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``serve`` and ``tokens`` to the CLI's subparsers (``parser.add_subparsers()``)."""
+    serve = subparsers.add_parser("serve", help="serve POST /api/email/send over HTTP")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    serve.add_argument(
+        "--max-body",
+        type=_byte_count,
+        metavar="BYTES",
+        help="largest request body (env EXANTE_API_MAX_BODY; default 50 MiB)",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    tokens = subparsers.add_parser("tokens", help="Bearer tokens of the HTTP API")
+    actions = tokens.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="make a token (printed once, stored hashed)")
+    create.add_argument("--name", required=True, help="a unique name, e.g. the client's")
+    create.add_argument(
+        "--account",
+        dest="accounts",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="only send from this account (repeatable; default: every account)",
+    )
+    listing = actions.add_parser("list", help="list tokens (names, scope, dates; never tokens)")
+    revoke = actions.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("name")
+    for parser, handler in (
+        (create, cmd_tokens_create),
+        (listing, cmd_tokens_list),
+        (revoke, cmd_tokens_revoke),
+    ):
+        parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+        parser.set_defaults(handler=handler)

@@ -1,0 +1,188 @@
+"""Scheduled drafts: send each draft whose ``planned_send_at`` has come, exactly once.
+
+Any number of schedulers (``exante-tui worker`` processes, TUIs) may run at once. Each
+draft is claimed atomically before it is sent: ``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, then (on every database) a conditional ``UPDATE … WHERE claimed_by IS NULL``
+that only one claimant can win. The send goes through the core's draft mode, whose
+record (unique per draft) is the second fence: even a claim released by mistake cannot
+send a draft twice.
+
+A claim older than ``claim_timeout`` belongs to a scheduler that died and is released.
+A draft is due while it has no send record, or only a ``failed`` one (the mailbox said
+it never arrived); a draft with a ``pending`` or ``unknown`` record waits for
+reconciliation. A scheduled send that fails is unscheduled: its error is in the result
+(and in the outbox), and scheduling the draft again retries it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, not_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+
+from exante_tui.core.contract import SendResponse
+from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, SendError
+from exante_tui.core.reconcile import reconcile
+from exante_tui.core.send import STALE_AFTER, SendCore
+from exante_tui.store.db import Store
+from exante_tui.store.models import Draft, OutboundEmail, SendStatus
+
+CLAIM_TIMEOUT = timedelta(minutes=30)
+"""How long a claim holds: longer than any send with its retries can take."""
+
+_BATCH = 16
+"""Due drafts read per claim attempt on SQLite."""
+
+
+@dataclass(frozen=True)
+class ScheduledSend:
+    """What became of one due draft: the send's response, or the error that stopped it.
+
+    A ``Conflict`` error means someone else (another scheduler, a TUI) is sending it.
+    """
+
+    draft_uid: uuid.UUID
+    response: SendResponse | None = None
+    error: SendError | None = None
+
+
+def new_worker_id() -> str:
+    """A name for this claimant, unique across hosts and processes."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Scheduler:
+    """Sends due drafts through ``core``; :meth:`run_once` is one pass."""
+
+    def __init__(
+        self,
+        core: SendCore,
+        *,
+        worker_id: str | None = None,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
+        stale_after: timedelta = STALE_AFTER,
+    ) -> None:
+        self.core = core
+        self.worker_id = worker_id or new_worker_id()
+        self.claim_timeout = claim_timeout
+        self.stale_after = stale_after
+
+    def run_once(self) -> list[ScheduledSend]:
+        """Release dead claims, settle sends of dead processes, then send every due draft."""
+        self._release_stale_claims()
+        reconcile(self.core, stale_after=self.stale_after, include_unknown=False)
+        results: list[ScheduledSend] = []
+        tried: set[uuid.UUID] = set()
+        while (draft_uid := self._claim_next(tried)) is not None:
+            tried.add(draft_uid)
+            results.append(self._send(draft_uid))
+        return results
+
+    # -- claims ---------------------------------------------------------------------------
+
+    def _due(self, now: datetime) -> list[ColumnElement[bool]]:
+        blocking_record = exists().where(
+            OutboundEmail.draft_uid == Draft.id, OutboundEmail.status != SendStatus.FAILED
+        )
+        return [
+            col(Draft.planned_send_at) <= now,
+            col(Draft.outbound_email_uid).is_(None),
+            col(Draft.claimed_by).is_(None),
+            not_(blocking_record),
+        ]
+
+    def _claim_next(self, tried: set[uuid.UUID]) -> uuid.UUID | None:
+        """Claim one due draft not yet tried in this pass; None when there is none left."""
+        while True:
+            now = self.core.clock()
+            query = select(Draft.id).where(*self._due(now)).order_by(col(Draft.planned_send_at))
+            if tried:
+                query = query.where(col(Draft.id).not_in(tried))
+            if self.core.store.dialect == "postgresql":
+                query = query.limit(1).with_for_update(skip_locked=True)
+            else:
+                query = query.limit(_BATCH)
+            with self.core.store.session() as session:
+                candidates = session.exec(query).all()
+                if not candidates:
+                    return None
+                for draft_uid in candidates:
+                    claimed = session.exec(  # type: ignore[call-overload]
+                        update(Draft)
+                        .where(
+                            col(Draft.id) == draft_uid,
+                            col(Draft.claimed_by).is_(None),
+                            col(Draft.outbound_email_uid).is_(None),
+                            col(Draft.planned_send_at) <= now,
+                        )
+                        .values(claimed_by=self.worker_id, claimed_at=now)
+                    )
+                    if claimed.rowcount == 1:
+                        return draft_uid
+                    tried.add(draft_uid)
+
+    def _release_stale_claims(self) -> None:
+        cutoff = self.core.clock() - self.claim_timeout
+        with self.core.store.session() as session:
+            session.exec(  # type: ignore[call-overload]
+                update(Draft)
+                .where(col(Draft.claimed_by).is_not(None), col(Draft.claimed_at) < cutoff)
+                .values(claimed_by=None, claimed_at=None)
+            )
+
+    def _release(self, draft_uid: uuid.UUID, *, unschedule: bool) -> None:
+        """Drop our claim; ``unschedule`` also clears the draft's planned time."""
+        values: dict[str, object] = {"claimed_by": None, "claimed_at": None}
+        if unschedule:
+            values["planned_send_at"] = None
+        with self.core.store.session() as session:
+            session.exec(  # type: ignore[call-overload]
+                update(Draft)
+                .where(col(Draft.id) == draft_uid, col(Draft.claimed_by) == self.worker_id)
+                .values(**values)
+            )
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _send(self, draft_uid: uuid.UUID) -> ScheduledSend:
+        try:
+            response = self.core.send({"draft_uid": str(draft_uid)})
+        except Conflict as exc:
+            self._release(draft_uid, unschedule=False)
+            return ScheduledSend(draft_uid, error=exc)
+        except SendError as exc:
+            self._release(draft_uid, unschedule=True)
+            return ScheduledSend(draft_uid, error=exc)
+        except Exception:
+            self._release(draft_uid, unschedule=False)
+            raise
+        self._release(draft_uid, unschedule=False)
+        return ScheduledSend(draft_uid, response=response)
+
+
+def cancel_schedule(store: Store, draft_uid: uuid.UUID) -> bool:
+    """Unschedule a draft unless a scheduler is already sending it (or it was sent).
+
+    True: cancelled, it will not be sent. False: too late. Raises ``NotFound``.
+    """
+    with store.session() as session:
+        cancelled = session.exec(  # type: ignore[call-overload]
+            update(Draft)
+            .where(
+                col(Draft.id) == draft_uid,
+                col(Draft.claimed_by).is_(None),
+                col(Draft.outbound_email_uid).is_(None),
+            )
+            .values(planned_send_at=None)
+        )
+        if cancelled.rowcount == 1:
+            return True
+        if session.get(Draft, draft_uid) is None:
+            raise NotFound("The draft does not exist.", [ErrorDetail("draft_uid", str(draft_uid))])
+        return False

@@ -1,0 +1,38 @@
+"""Gmail → store sync, headless: front ends call :func:`run_sync` and :func:`save_attachment`.
+
+The names load on first use, so importing ``exante_tui.sync.commands`` (the CLI does)
+does not pull in the Gmail client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exante_tui.sync.api import SyncReport, run_sync, save_attachment
+    from exante_tui.sync.gmail import AccountSync, ProgressCallback, SyncProgress
+
+_HOMES = {
+    "SyncReport": "exante_tui.sync.api",
+    "run_sync": "exante_tui.sync.api",
+    "save_attachment": "exante_tui.sync.api",
+    "AccountSync": "exante_tui.sync.gmail",
+    "ProgressCallback": "exante_tui.sync.gmail",
+    "SyncProgress": "exante_tui.sync.gmail",
+}
+
+__all__ = [
+    "AccountSync",
+    "ProgressCallback",
+    "SyncProgress",
+    "SyncReport",
+    "run_sync",
+    "save_attachment",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

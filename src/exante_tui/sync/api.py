@@ -1,0 +1,212 @@
+"""What front ends call: sync accounts, save a received attachment.
+
+Both are synchronous and UI-free; the TUI runs them in a thread worker. Failures are the
+core's errors: ``auth_error`` (naming the account and the command that reconnects it),
+``provider_error``, ``not_found``, ``validation_error``, ``conflict``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from exante_tui.core.accounts import reconnect_failure
+from exante_tui.core.errors import (
+    Conflict,
+    ErrorDetail,
+    NotFound,
+    ProviderFailure,
+    SendError,
+    ValidationFailed,
+)
+from exante_tui.providers.base import TransportAuthError, TransportError
+from exante_tui.services import Services
+from exante_tui.store.models import Account, Conversation, EmailMessage, Provider
+from exante_tui.sync.batch import DEFAULT_BATCH_SIZE, GmailReader
+from exante_tui.sync.gmail import DEFAULT_MAX_THREADS, AccountSync, GmailSync, ProgressCallback
+from exante_tui.sync.parse import decode_data
+
+_running: set[uuid.UUID] = set()
+_running_lock = threading.Lock()
+
+
+@dataclass
+class SyncReport:
+    """One :class:`AccountSync` per account synced, in order."""
+
+    accounts: list[AccountSync] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[SendError]:
+        """The failures, one per failed account."""
+        return [result.error for result in self.accounts if result.error is not None]
+
+
+def run_sync(
+    services: Services,
+    account_email: str | None = None,
+    max_threads: int = DEFAULT_MAX_THREADS,
+    progress: ProgressCallback | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> SyncReport:
+    """Sync ``account_email``, or every Gmail account, into the store.
+
+    One account failing does not stop the others: its ``AccountSync.error`` says why.
+    Raises ``NotFound``/``ValidationFailed`` for an unknown or non-Gmail ``account_email``.
+    """
+    if max_threads < 1:
+        raise ValidationFailed(
+            "Nothing to sync.", [ErrorDetail("max_threads", "must be at least 1")]
+        )
+    report = SyncReport()
+    for account in _gmail_accounts(services, account_email):
+        try:
+            with _exclusive(account), _gmail_errors(account.email, "Sync"):
+                service, reader = _open(services, account, batch_size)
+                engine = GmailSync(services.store, account, service, reader)
+                report.accounts.append(engine.run(max_threads=max_threads, progress=progress))
+        except SendError as error:
+            report.accounts.append(AccountSync(account.email, error=error))
+    return report
+
+
+def save_attachment(
+    services: Services,
+    message_uid: uuid.UUID,
+    index: int,
+    path: Path,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Fetch attachment ``index`` (0-based) of a synced message and write it to ``path``.
+
+    A directory ``path`` receives the attachment under its own file name. Returns the file
+    written; an existing file is replaced only with ``overwrite``.
+    """
+    with services.store.session() as session:
+        message = session.get(EmailMessage, message_uid)
+        if message is None:
+            raise NotFound("No such message.", [ErrorDetail("message_uid", str(message_uid))])
+        conversation = session.get(Conversation, message.conversation_id)
+        assert conversation is not None  # enforced by the foreign key
+        account = session.get(Account, conversation.account_id)
+        assert account is not None
+    if not 0 <= index < len(message.attachments):
+        raise NotFound(
+            f"The message has {len(message.attachments)} attachments.",
+            [ErrorDetail("index", f"no attachment {index}")],
+        )
+    meta = message.attachments[index]
+    attachment_id = meta.get("gmail_attachment_id")
+    if not (attachment_id and message.gmail_message_id and account.provider == Provider.GMAIL):
+        raise ValidationFailed(
+            "This attachment is not in Gmail yet; run `exante-tui sync` first.",
+            [ErrorDetail("index", "no Gmail attachment id")],
+        )
+    target = path / _safe_name(str(meta.get("filename") or ""), index) if path.is_dir() else path
+    if target.exists() and not overwrite:
+        raise Conflict(f"{target} already exists.", [ErrorDetail("path", "file exists")])
+    with _gmail_errors(account.email, "Fetching the attachment"):
+        service, reader = _open(services, account, 1)
+        request = (
+            service.users()
+            .messages()
+            .attachments()
+            .get(userId="me", messageId=message.gmail_message_id, id=attachment_id)
+        )
+        data = decode_data(reader.call(request).get("data") or "")
+    _write(target, data)
+    return target
+
+
+def _gmail_accounts(services: Services, email: str | None) -> list[Account]:
+    with services.store.session() as session:
+        query = select(Account).order_by(Account.email)
+        if email is not None:
+            query = query.where(Account.email == email.strip().lower())
+        accounts = list(session.exec(query))
+    if email is None:
+        return [account for account in accounts if account.provider == Provider.GMAIL]
+    if not accounts:
+        raise NotFound(f"No connected account {email}.", [ErrorDetail("account", email)])
+    if accounts[0].provider != Provider.GMAIL:
+        raise ValidationFailed(
+            f"{email} is an offline account; only Gmail accounts sync.",
+            [ErrorDetail("account", "not a Gmail account")],
+        )
+    return accounts
+
+
+@contextmanager
+def _exclusive(account: Account) -> Iterator[None]:
+    """One sync per account at a time within this process."""
+    with _running_lock:
+        if account.id in _running:
+            raise Conflict(
+                f"A sync of {account.email} is already running.",
+                [ErrorDetail("account", account.email)],
+            )
+        _running.add(account.id)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(account.id)
+
+
+@contextmanager
+def _gmail_errors(email: str, action: str) -> Iterator[None]:
+    """Transport failures as the core's errors; an auth failure says how to reconnect."""
+    try:
+        yield
+    except TransportAuthError as exc:
+        raise reconnect_failure(email, str(exc)) from None
+    except TransportError as exc:
+        raise ProviderFailure(f"{action} of {email} failed: {exc}") from None
+
+
+def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, GmailReader]:
+    """A Gmail service for ``account`` and a reader for it (credentials refreshed if due)."""
+    from exante_tui.providers.gmail import batch_uri, build_service
+    from exante_tui.providers.registry import gmail_credentials
+
+    settings = services.settings
+    service = build_service(
+        gmail_credentials(account, settings),
+        endpoint=settings.gmail_endpoint,
+        timeout=settings.gmail_timeout,
+    )
+    reader = GmailReader(
+        batch_uri=batch_uri(settings.gmail_endpoint),
+        batch_size=batch_size,
+        retry_base_delay=settings.gmail_retry_base_delay,
+    )
+    return service, reader
+
+
+def _safe_name(filename: str, index: int) -> str:
+    """The attachment's base name, never a path or a dot-name."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name if name and name not in {".", ".."} else f"attachment-{index}"
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write ``data`` atomically: a temp file beside ``target``, then a rename."""
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationFailed(
+            f"Cannot write {target}.", [ErrorDetail("path", exc.strerror or str(exc))]
+        ) from None

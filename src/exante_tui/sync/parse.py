@@ -1,0 +1,169 @@
+"""A Gmail message resource (``format=full``) → the fields of an ``EmailMessage`` row.
+
+Gmail has already decoded the headers (RFC 2047) and the transfer encoding of each part;
+part bodies arrive base64url-encoded in ``body.data``, attachments only as a
+``body.attachmentId`` to fetch on demand.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from exante_tui.core.history import snippet_of
+from exante_tui.core.mime import html_to_text
+
+SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
+"""Messages with these labels are not imported: drafts live in our store, spam and trash
+are hidden as Gmail hides them."""
+
+_NEEDS_QUOTES = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What the store keeps of one Gmail message."""
+
+    gmail_message_id: str
+    gmail_thread_id: str
+    label_ids: frozenset[str]
+    rfc_message_id: str | None
+    in_reply_to: str | None
+    references: str | None
+    from_address: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    date: datetime
+    body_text: str
+    body_html: str | None
+    snippet: str
+    attachments: list[dict[str, object]]
+
+    @property
+    def sent(self) -> bool:
+        """Sent from this mailbox (Gmail's ``SENT`` label)."""
+        return "SENT" in self.label_ids
+
+    @property
+    def skipped(self) -> bool:
+        """A draft, spam or trash: not imported."""
+        return not SKIPPED_LABELS.isdisjoint(self.label_ids)
+
+
+def _header(part: dict[str, Any], name: str) -> str | None:
+    wanted = name.lower()
+    for header in part.get("headers") or []:
+        if str(header.get("name", "")).lower() == wanted:
+            return str(header.get("value", ""))
+    return None
+
+
+def _one_line(value: str | None) -> str | None:
+    """Header folding removed; None for an absent or blank header."""
+    return (" ".join(value.split()) or None) if value else None
+
+
+def _addresses(value: str | None) -> list[str]:
+    """``Name <addr>`` (quoted when needed) or ``addr`` for each address of a header."""
+    found = []
+    for name, address in getaddresses([value or ""]):
+        if not address:
+            continue
+        if name and _NEEDS_QUOTES.search(name):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        found.append(f"{name} <{address}>" if name else address)
+    return found
+
+
+def _date(resource: dict[str, Any], header: str | None) -> datetime:
+    """The Date header in UTC; Gmail's ``internalDate`` (ms) when it is missing or broken."""
+    if header:
+        try:
+            parsed = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is not None:
+            return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
+    millis = int(resource.get("internalDate") or 0)
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+def decode_data(data: str) -> bytes:
+    """Gmail's base64url body data (padding optional) as bytes."""
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def _text(part: dict[str, Any]) -> str:
+    content_type = Message()
+    content_type["Content-Type"] = _header(part, "Content-Type") or "text/plain"
+    charset = content_type.get_content_charset() or "utf-8"
+    data = decode_data(part.get("body", {}).get("data") or "")
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+@dataclass
+class _Parts:
+    text: str | None = None
+    html: str | None = None
+    attachments: list[dict[str, object]] = field(default_factory=list)
+
+    def visit(self, part: dict[str, Any]) -> None:
+        """Collect the first text and HTML bodies and every attachment, depth first."""
+        mime_type = str(part.get("mimeType", "")).lower()
+        body = part.get("body") or {}
+        disposition = (_header(part, "Content-Disposition") or "").lower()
+        if part.get("filename") or disposition.startswith("attachment"):
+            self.attachments.append(
+                {
+                    "filename": part.get("filename") or "attachment",
+                    "content_type": mime_type or "application/octet-stream",
+                    "size": int(body.get("size") or 0),
+                    "gmail_attachment_id": body.get("attachmentId"),
+                }
+            )
+        elif mime_type.startswith("multipart/"):
+            for child in part.get("parts") or []:
+                self.visit(child)
+        elif mime_type == "text/plain" and self.text is None:
+            self.text = _text(part)
+        elif mime_type == "text/html" and self.html is None:
+            self.html = _text(part)
+
+
+def parse_message(resource: dict[str, Any]) -> ParsedMessage:
+    """The row fields of a ``users.messages`` resource fetched with ``format=full``."""
+    payload = resource.get("payload") or {}
+    parts = _Parts()
+    parts.visit(payload)
+    if parts.text is not None:
+        text = parts.text
+    else:
+        text = html_to_text(parts.html) if parts.html is not None else ""
+    snippet = html.unescape(resource.get("snippet") or "") or snippet_of(text)
+    return ParsedMessage(
+        gmail_message_id=str(resource["id"]),
+        gmail_thread_id=str(resource["threadId"]),
+        label_ids=frozenset(resource.get("labelIds") or ()),
+        rfc_message_id=_one_line(_header(payload, "Message-ID")),
+        in_reply_to=_one_line(_header(payload, "In-Reply-To")),
+        references=_one_line(_header(payload, "References")),
+        from_address=_one_line(_header(payload, "From")) or "",
+        to=_addresses(_header(payload, "To")),
+        cc=_addresses(_header(payload, "Cc")),
+        subject=_one_line(_header(payload, "Subject")) or "",
+        date=_date(resource, _header(payload, "Date")),
+        body_text=text,
+        body_html=parts.html,
+        snippet=snippet,
+        attachments=parts.attachments,
+    )

@@ -1,0 +1,1 @@
+"""The Textual front end (DESIGN §7). Only this package imports ``textual``."""

@@ -1,0 +1,373 @@
+"""Write a message: new, an existing draft, or a reply. Autosaves; sends in a worker.
+
+Sending uses the core's draft mode: the screen saves its draft, then sends
+``{"draft_uid": ...}``. The draft is the compose session's idempotency key: the core sends
+a draft at most once, so a double press of send never sends twice, and after a failure the
+same draft is sent again, which reuses the failed record (and its Message-ID) instead of
+making a second message.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import shlex
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+    Switch,
+    TextArea,
+)
+from textual.worker import Worker, WorkerState
+
+from exante_tui.core.contract import SendResponse
+from exante_tui.core.drafts import DraftContent
+from exante_tui.core.errors import SendError
+from exante_tui.core.mime import Attachment
+from exante_tui.store import queries
+from exante_tui.tui.format import local_time, relative
+from exante_tui.tui.screens.file_picker import FilePickerScreen
+from exante_tui.tui.screens.schedule import ScheduleChoice, ScheduleScreen
+from exante_tui.tui.widgets.address_field import AddressField
+from exante_tui.tui.widgets.attachments import AttachmentPanel
+
+if TYPE_CHECKING:
+    from exante_tui.tui.app import ExanteApp
+
+AUTOSAVE_DELAY = 1.0
+"""Seconds after the last change before the draft is written (well within 2 s)."""
+
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+class ComposeScreen(Screen[None]):
+    """The compose form; ``draft_uid`` is None until the first change is saved."""
+
+    app: ExanteApp
+    CSS_PATH = "compose.tcss"
+    BINDINGS = [
+        Binding("ctrl+t", "send", "Send", tooltip="Save and send now", priority=True),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the draft", priority=True),
+        Binding("ctrl+o", "attach", "Attach", tooltip="Attach a file", priority=True),
+        Binding(
+            "ctrl+l", "schedule", "Schedule", tooltip="Plan (or unplan) the send", priority=True
+        ),
+        Binding(
+            "ctrl+r",
+            "toggle_markdown",
+            "Markdown",
+            tooltip="Send Markdown as HTML too",
+            priority=True,
+        ),
+        Binding("ctrl+e", "editor", "$EDITOR", tooltip="Edit the body in $EDITOR", priority=True),
+        Binding("escape", "back", "Back", tooltip="Save the draft and go back"),
+    ]
+
+    @dataclass
+    class Saved(Message):
+        """The draft was written to the store."""
+
+        draft_uid: uuid.UUID
+
+    @dataclass
+    class Sent(Message):
+        """The draft went out."""
+
+        draft_uid: uuid.UUID
+        response: SendResponse
+
+    @dataclass
+    class SendFailed(Message):
+        """The send failed; the draft is intact and the screen stays open."""
+
+        draft_uid: uuid.UUID
+        error: BaseException
+
+    def __init__(
+        self,
+        content: DraftContent,
+        attachments: list[Attachment] | None = None,
+        draft_uid: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__()
+        self.initial = content
+        self.initial_attachments = attachments or []
+        self.draft_uid = draft_uid
+        self.planned_send_at = content.planned_send_at
+        self.sending = False
+        self._files_version = 0
+        self._saved_state: tuple[DraftContent, int] | None = None
+        self._autosave: Timer | None = None
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        store = self.app.services.store
+        accounts = queries.list_accounts(store)
+        options = [
+            (f"{a.display_name} <{a.email}>" if a.display_name else a.email, a.id) for a in accounts
+        ]
+        chosen = self.initial.account_id or (accounts[0].id if accounts else None)
+        content = self.initial
+
+        def lookup(prefix: str) -> list[str]:
+            return queries.known_addresses(store, prefix)
+
+        yield Header()
+        with Vertical(id="form"):
+            with Horizontal(classes="row"):
+                yield Label("From", classes="label")
+                yield Select(
+                    options,
+                    value=chosen if chosen is not None else Select.NULL,
+                    allow_blank=not options,
+                    disabled=content.reply_to_message_uid is not None,
+                    id="from",
+                )
+            yield AddressField("To", content.to, lookup, id="to")
+            yield AddressField("Cc", content.cc, lookup, id="cc")
+            yield AddressField("Bcc", content.bcc, lookup, id="bcc")
+            with Horizontal(classes="row"):
+                yield Label("Subject", classes="label")
+                yield Input(
+                    content.subject, placeholder="Subject", select_on_focus=False, id="subject"
+                )
+            with Horizontal(classes="row", id="options"):
+                yield Label("Markdown", classes="label")
+                yield Switch(content.body_html is not None, id="markdown")
+                yield Label("write Markdown, send text + HTML", classes="hint")
+                yield Label("", id="schedule-status")
+            yield TextArea(content.body_text, soft_wrap=True, id="body")
+            yield AttachmentPanel(self.initial_attachments, id="attachments")
+            yield Static("", id="error")
+            yield ProgressBar(total=100, show_eta=False, id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Reply" if self.initial.reply_to_message_uid else "Compose"
+        self.sub_title = "editing draft" if self.draft_uid else "new message"
+        self._saved_state = (self.current_content(), self._files_version)
+        self._show_schedule()
+        focus_id = "#body" if self.initial.to else "#to-input"
+        self.query_one(focus_id).focus()
+        if focus_id == "#body":
+            self.query_one("#body", TextArea).move_cursor((0, 0))
+
+    # -- content and saving -----------------------------------------------------------------------
+
+    def current_content(self) -> DraftContent:
+        """What the form holds now, as draft content (HTML rendered when the toggle is on)."""
+        account = self.query_one("#from", Select).value
+        body = self.query_one("#body", TextArea).text
+        markdown = self.query_one("#markdown", Switch).value
+        return DraftContent(
+            account_id=account if isinstance(account, uuid.UUID) else None,
+            to=self.query_one("#to", AddressField).addresses,
+            cc=self.query_one("#cc", AddressField).addresses,
+            bcc=self.query_one("#bcc", AddressField).addresses,
+            subject=self.query_one("#subject", Input).value,
+            body_text=body,
+            body_html=_MARKDOWN.render(body) if markdown else None,
+            reply_to_message_uid=self.initial.reply_to_message_uid,
+            context_type=self.initial.context_type,
+            context_id=self.initial.context_id,
+            planned_send_at=self.planned_send_at,
+        )
+
+    def save_now(self, *, force: bool = False) -> uuid.UUID | None:
+        """Write the draft if it changed (``force``: create it even if unchanged)."""
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        content = self.current_content()
+        state = (content, self._files_version)
+        if state == self._saved_state and (self.draft_uid is not None or not force):
+            return self.draft_uid
+        files_changed = self._saved_state is None or self._saved_state[1] != self._files_version
+        files = self.query_one(AttachmentPanel).attachments
+        drafts = self.app.services.drafts
+        try:
+            if self.draft_uid is None:
+                self.draft_uid = drafts.create(content, files)
+            else:
+                drafts.update(self.draft_uid, content, files if files_changed else None)
+        except SendError as exc:
+            self._show_error(exc)
+            return None
+        self._saved_state = state
+        self.sub_title = "draft saved"
+        self.post_message(self.Saved(self.draft_uid))
+        return self.draft_uid
+
+    def _changed(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_DELAY, self.save_now)
+
+    def on_input_changed(self) -> None:
+        self._changed()
+
+    def on_text_area_changed(self) -> None:
+        self._changed()
+
+    def on_select_changed(self) -> None:
+        self._changed()
+
+    def on_switch_changed(self) -> None:
+        self._changed()
+
+    def on_attachment_panel_changed(self) -> None:
+        self._files_version += 1
+        self._changed()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.save_now(force=True):
+            self.notify("Draft saved")
+
+    def action_back(self) -> None:
+        if self.save_now() is not None:
+            self.notify("Draft saved", title=self.query_one("#subject", Input).value or "Draft")
+        self.dismiss()
+
+    def action_toggle_markdown(self) -> None:
+        switch = self.query_one("#markdown", Switch)
+        switch.value = not switch.value
+
+    def action_attach(self) -> None:
+        self.app.push_screen(FilePickerScreen(Path.cwd()), self._attach_file)
+
+    def _attach_file(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.notify(f"Cannot read {path}: {exc}", severity="error")
+            return
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.query_one(AttachmentPanel).add(Attachment(path.name, content_type, data))
+
+    def action_schedule(self) -> None:
+        self.app.push_screen(ScheduleScreen(self.planned_send_at, self.app.now), self._scheduled)
+
+    def _scheduled(self, choice: ScheduleChoice | None) -> None:
+        if choice is None:
+            return
+        self.planned_send_at = choice.when
+        self._show_schedule()
+        if self.save_now(force=True) is not None:
+            when = local_time(choice.when) if choice.when else None
+            self.notify(f"Scheduled for {when}" if when else "Schedule cancelled")
+
+    def _show_schedule(self) -> None:
+        when = self.planned_send_at
+        label = self.query_one("#schedule-status", Label)
+        label.update(f"Scheduled: {planned_label(when, self.app.now())}" if when else "")
+
+    def action_editor(self) -> None:
+        """Edit the body in ``$VISUAL``/``$EDITOR`` (vi if unset) with the app suspended."""
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        body = self.query_one("#body", TextArea)
+        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as tmp:
+            tmp.write(body.text)
+        path = Path(tmp.name)
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+            body.load_text(path.read_text(encoding="utf-8"))
+            self._changed()
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor.", severity="warning")
+        finally:
+            path.unlink(missing_ok=True)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        if self.sending:
+            self.notify("Already sending…")
+            return
+        draft_uid = self.save_now(force=True)
+        if draft_uid is None:
+            return
+        self.sending = True
+        self.app.sending += 1
+        self.query_one("#error", Static).remove_class("shown")
+        progress = self.query_one("#progress", ProgressBar)
+        progress.update(progress=0)
+        progress.add_class("shown")
+        self._send(draft_uid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="send")
+    def _send(self, draft_uid: uuid.UUID) -> SendResponse:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, done, total)
+
+        return self.app.services.core.send({"draft_uid": str(draft_uid)}, progress=progress)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "send" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.sending = False
+        self.app.sending -= 1
+        self.query_one("#progress", ProgressBar).remove_class("shown")
+        assert self.draft_uid is not None
+        if event.state == WorkerState.SUCCESS and isinstance(worker.result, SendResponse):
+            self.post_message(self.Sent(self.draft_uid, worker.result))
+            subject = self.query_one("#subject", Input).value or "(no subject)"
+            self.app.notify(f"{subject!r}: {worker.result.status}", title="Sent")
+            self.dismiss()
+            return
+        error = worker.error or RuntimeError("unknown error")
+        self.post_message(self.SendFailed(self.draft_uid, error))
+        self._show_error(error)
+        self.notify(
+            "The draft is kept; fix it and send again.", title="Send failed", severity="error"
+        )
+
+    def _show_error(self, error: BaseException) -> None:
+        text = Text()
+        if isinstance(error, SendError):
+            text.append(error.message, style="bold")
+            for detail in error.details:
+                text.append(f"\n  {detail.field}: {detail.message}")
+            if error.outbound_email_uid:
+                text.append(f"\n  send record: {error.outbound_email_uid}", style="dim")
+        else:
+            text.append(f"Unexpected error: {error}", style="bold")
+        area = self.query_one("#error", Static)
+        area.update(text)
+        area.add_class("shown")
+
+
+def planned_label(when: datetime | None, now: datetime) -> str:
+    """``2026-11-27 11:52 (in 1d 2h)`` or empty."""
+    return f"{local_time(when)} ({relative(when, now)})" if when else ""

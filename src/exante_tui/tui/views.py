@@ -1,0 +1,201 @@
+"""The three lists of the main screen: how each fetches, renders a row and previews a row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from exante_tui.store import queries
+from exante_tui.store.db import Store
+from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
+from exante_tui.tui.format import human_size, local_time, relative
+
+STATUS_STYLE = {
+    SendStatus.PENDING: "bold yellow",
+    SendStatus.SENT: "bold green",
+    SendStatus.FAILED: "bold red",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """One list of the main screen."""
+
+    name: str
+    title: str
+    columns: Sequence[tuple[str, int | None]]
+    fetch: Callable[[Store, str, int, int], Sequence[Any]]
+    row: Callable[[Any, datetime], Sequence[str | Text]]
+    preview: Callable[[Store, Any, datetime], RenderableType]
+
+
+def _fields(pairs: Sequence[tuple[str, str | Text]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in pairs:
+        if value:
+            table.add_row(label, value)
+    return table
+
+
+def _when(when: datetime | None, now: datetime) -> str:
+    return f"{local_time(when)} ({relative(when, now)})" if when else ""
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+def _draft_row(draft: Draft, now: datetime) -> Sequence[str | Text]:
+    planned = Text(relative(draft.planned_send_at, now), style="bold cyan")
+    return (
+        ", ".join(draft.to) or "(no recipient)",
+        draft.subject or "(no subject)",
+        planned if draft.planned_send_at else Text(""),
+    )
+
+
+def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
+    files = queries.draft_attachments_meta(store, [draft.id]).get(draft.id, [])
+    names = ", ".join(f"{f['filename']} ({human_size(int(str(f['size'])))})" for f in files)
+    head = _fields(
+        [
+            ("To", ", ".join(draft.to)),
+            ("Cc", ", ".join(draft.cc)),
+            ("Bcc", ", ".join(draft.bcc)),
+            ("Subject", draft.subject),
+            ("Scheduled", _when(draft.planned_send_at, now)),
+            ("Reply", "threaded reply" if draft.reply_to_message_uid else ""),
+            ("Files", names),
+            ("Format", "Markdown → HTML" if draft.body_html else ""),
+        ]
+    )
+    return Group(head, Text(""), Text(draft.body_text))
+
+
+DRAFTS = View(
+    name="drafts",
+    title="Drafts",
+    columns=[("To", 26), ("Subject", 36), ("Scheduled", 12)],
+    fetch=lambda store, search, limit, offset: queries.list_drafts(
+        store, search=search, limit=limit, offset=offset
+    ),
+    row=_draft_row,
+    preview=_draft_preview,
+)
+
+
+# -- conversations ------------------------------------------------------------------------------
+
+
+def _conversation_row(conversation: Conversation, now: datetime) -> Sequence[str | Text]:
+    return (
+        relative(conversation.last_message_at, now),
+        conversation.subject or "(no subject)",
+        conversation.snippet,
+    )
+
+
+def _conversation_preview(
+    store: Store, conversation: Conversation, now: datetime
+) -> RenderableType:
+    head = _fields(
+        [
+            ("Subject", conversation.subject),
+            ("Inbox", conversation.owner_email or ""),
+            ("Last", _when(conversation.last_message_at, now)),
+            ("Thread", "" if conversation.gmail_thread_id else Text("no Gmail thread", "yellow")),
+            ("Context", conversation.context_type or ""),
+        ]
+    )
+    hint = Text("enter opens the thread · r/R reply there", style="italic dim")
+    return Group(head, Text(""), Text(conversation.snippet), Text(""), hint)
+
+
+CONVERSATIONS = View(
+    name="conversations",
+    title="Conversations",
+    columns=[("When", 9), ("Subject", 31), ("Last message", 34)],
+    fetch=lambda store, search, limit, offset: queries.find_conversations(
+        store, search=search, limit=limit, offset=offset
+    ),
+    row=_conversation_row,
+    preview=_conversation_preview,
+)
+
+
+# -- outbox -------------------------------------------------------------------------------------
+
+
+def status_text(status: SendStatus | str) -> Text:
+    """The status word in its colour: pending yellow, sent green, failed red."""
+    return Text(str(status), style=STATUS_STYLE.get(SendStatus(status), ""))
+
+
+def _outbox_row(record: OutboundEmail, now: datetime) -> Sequence[str | Text]:
+    return (
+        status_text(record.status),
+        relative(record.created_at, now),
+        ", ".join(record.to),
+        record.subject,
+        Text(record.error or "", style="red"),
+    )
+
+
+def outbox_fields(record: OutboundEmail, now: datetime, *, full: bool = True) -> Table:
+    """A send record's fields; ``full`` adds the identifiers (for the details modal)."""
+    files = ", ".join(
+        f"{a['filename']} ({human_size(int(str(a['size'])))})" for a in record.attachments
+    )
+    pairs: list[tuple[str, str | Text]] = [
+        ("Status", status_text(record.status)),
+        ("Error", Text(record.error or "", style="red")),
+        ("From", record.from_address),
+        ("To", ", ".join(record.to)),
+        ("Cc", ", ".join(record.cc)),
+        ("Bcc", ", ".join(record.bcc)),
+        ("Subject", record.subject),
+        ("Created", _when(record.created_at, now)),
+        ("Sent", _when(record.sent_at, now)),
+        ("Attempts", str(record.attempts)),
+        ("Files", files),
+    ]
+    if full:
+        pairs += [
+            ("Record", str(record.id)),
+            ("Message-ID", record.rfc_message_id),
+            ("Gmail id", record.provider_message_id or ""),
+            ("Gmail thread", record.provider_thread_id or ""),
+            ("Draft", str(record.draft_uid or "")),
+            ("Reply to", str(record.reply_to_message_uid or "")),
+            ("Idem. key", record.idempotency_key or ""),
+        ]
+    return _fields(pairs)
+
+
+def _outbox_preview(store: Store, record: OutboundEmail, now: datetime) -> RenderableType:
+    if record.status == SendStatus.FAILED:
+        hint = Text("r retries the send · enter shows all fields", style="italic dim")
+    else:
+        hint = Text("enter shows all fields", style="italic dim")
+    return Group(outbox_fields(record, now, full=False), Text(""), hint)
+
+
+OUTBOX = View(
+    name="outbox",
+    title="Outbox",
+    columns=[("Status", 7), ("When", 9), ("To", 16), ("Subject", 21), ("Error", 17)],
+    fetch=lambda store, search, limit, offset: queries.list_outbox(
+        store, search=search, limit=limit, offset=offset
+    ),
+    row=_outbox_row,
+    preview=_outbox_preview,
+)
+
+VIEWS = {view.name: view for view in (DRAFTS, CONVERSATIONS, OUTBOX)}

@@ -1,0 +1,394 @@
+"""The mailbox side of the fake Gmail: threads, history, attachments and the batch endpoint.
+
+Every message the fake holds (sent through ``messages.send`` or put in with
+:meth:`Mailbox.deliver`) gets a ``historyId``, an ``internalDate`` and a Gmail-style
+``payload`` (parts with base64url ``body.data``; attachments only as ``attachmentId``).
+The routes here serve ``users.getProfile``, ``threads.list``/``get``, ``messages.get``
+(full), ``history.list``, ``messages.attachments.get`` and ``POST /batch/gmail/v1``,
+whose parts are dispatched through the fake's own route table (so faults aimed at a
+route hit the matching sub-requests).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.message
+import email.parser
+import email.policy
+import html
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from fakes.gmail_server import (
+    Answer,
+    JsonBody,
+    RawBody,
+    RecordedRequest,
+    Route,
+    gmail_error,
+)
+from fakes.gmail_server import _get_message as _get_message_headers
+
+if TYPE_CHECKING:
+    from fakes.gmail_server import FakeGmail
+
+MAX_BATCH = 100
+FIRST_HISTORY_ID = 1000
+
+
+def b64url(data: bytes) -> str:
+    """Unpadded base64url, as Gmail encodes bodies."""
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def build_mail(
+    *,
+    subject: str,
+    sender: str = "Maria Garcia <maria@contoso.example>",
+    to: Sequence[str] = ("billing@northwind.example",),
+    cc: Sequence[str] = (),
+    text: str | None = "Hello.",
+    html_body: str | None = None,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    date: datetime | None = None,
+) -> email.message.EmailMessage:
+    """An RFC 5322 message for :meth:`Mailbox.deliver`; attachments are (name, type, bytes)."""
+    mail = email.message.EmailMessage()
+    mail["From"] = sender
+    mail["To"] = ", ".join(to)
+    if cc:
+        mail["Cc"] = ", ".join(cc)
+    mail["Subject"] = subject
+    if date is not None:
+        mail["Date"] = format_datetime(date)
+    mail["Message-ID"] = message_id or f"<{secrets.token_hex(8)}@contoso.example>"
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+    if references:
+        mail["References"] = references
+    if text is not None:
+        mail.set_content(text)
+    if html_body is not None:
+        if text is None:
+            mail.set_content(html_body, subtype="html")
+        else:
+            mail.add_alternative(html_body, subtype="html")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return mail
+
+
+def _part_bytes(part: email.message.EmailMessage) -> bytes:
+    if part.get_content_maintype() == "message":
+        inner = part.get_payload(0)
+        return inner.as_bytes() if isinstance(inner, email.message.Message) else b""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+class Mailbox:
+    """Gmail's view of the fake's messages; ``fake.messages`` stays the one store."""
+
+    def __init__(self, fake: FakeGmail) -> None:
+        self.fake = fake
+        self.email_address = "billing@northwind.example"
+        """What ``users.getProfile`` answers as ``emailAddress``."""
+        self.history_floor = 0
+        """``history.list`` answers 404 for a ``startHistoryId`` below this."""
+        self.threads: dict[str, list[str]] = {}
+        self.history: list[tuple[int, str]] = []
+        """(history id, message id) of every message added, oldest first."""
+        self.attachments: dict[str, bytes] = {}
+        self._history_ids = itertools.count(FIRST_HISTORY_ID + 1)
+        self._lock = threading.Lock()
+
+    @property
+    def history_id(self) -> int:
+        """The mailbox's current history id."""
+        with self._lock:
+            return self.history[-1][0] if self.history else FIRST_HISTORY_ID
+
+    def deliver(
+        self,
+        mail: email.message.EmailMessage | bytes,
+        *,
+        thread_id: str | None = None,
+        labels: Sequence[str] = ("INBOX", "UNREAD"),
+    ) -> str:
+        """Put a received message in the mailbox (in ``thread_id`` if given); its Gmail id."""
+        raw = mail if isinstance(mail, bytes) else mail.as_bytes()
+        message = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
+        assert isinstance(message, email.message.EmailMessage)
+        message_id = self.fake.new_id()
+        stored = {
+            "id": message_id,
+            "threadId": thread_id or message_id,
+            "labelIds": list(labels),
+            "raw": raw,
+            "message": message,
+            "message_id": str(message["Message-ID"]),
+            "stored_raw": raw,
+        }
+        with self.fake._lock:
+            self.fake.messages[message_id] = stored
+        self.record(stored)
+        return message_id
+
+    def record(self, stored: dict[str, Any]) -> None:
+        """Give a newly stored message its history id, date, payload and thread."""
+        message: email.message.EmailMessage = stored["message"]
+        try:
+            when = parsedate_to_datetime(str(message["Date"])).timestamp()
+        except (TypeError, ValueError):
+            when = time.time()
+        payload = self._payload(message, stored["id"], "")
+        text = next(
+            (
+                part
+                for part in message.walk()
+                if part.get_content_type() == "text/plain" and not part.get_filename()
+            ),
+            None,
+        )
+        snippet = " ".join(_part_bytes(text).decode(errors="replace").split())[:200] if text else ""
+        with self._lock:
+            history_id = next(self._history_ids)
+            stored.update(
+                historyId=str(history_id),
+                internalDate=str(int(when * 1000)),
+                payload=payload,
+                snippet=html.escape(snippet),
+                sizeEstimate=len(stored["stored_raw"]),
+            )
+            self.threads.setdefault(stored["threadId"], []).append(stored["id"])
+            self.history.append((history_id, stored["id"]))
+
+    def expire_history(self) -> None:
+        """Forget all history so far: older ``startHistoryId`` values now get a 404."""
+        self.history_floor = self.history_id + 1
+
+    def _payload(self, part: email.message.EmailMessage, message_id: str, part_id: str) -> JsonBody:
+        node: JsonBody = {
+            "partId": part_id,
+            "mimeType": part.get_content_type(),
+            "filename": part.get_filename() or "",
+            "headers": [{"name": name, "value": str(value)} for name, value in part.items()],
+        }
+        if part.get_filename():
+            data = _part_bytes(part)
+            attachment_id = f"ANGjdJ_{message_id}_{part_id or 'root'}"
+            self.attachments[attachment_id] = data
+            node["body"] = {"attachmentId": attachment_id, "size": len(data)}
+        elif part.is_multipart() and part.get_content_maintype() == "multipart":
+            node["body"] = {"size": 0}
+            node["parts"] = [
+                self._payload(child, message_id, f"{part_id}.{n}" if part_id else str(n))
+                for n, child in enumerate(part.iter_parts())
+            ]
+        else:
+            data = _part_bytes(part)
+            node["body"] = {"size": len(data), "data": b64url(data)} if data else {"size": 0}
+        return node
+
+    def resource(self, message_id: str, fmt: str = "full") -> JsonBody | None:
+        """A ``users.messages`` resource in ``format=full`` or ``minimal``."""
+        stored = self.fake.messages.get(message_id)
+        if stored is None:
+            return None
+        answer: JsonBody = {
+            key: stored[key]
+            for key in ("id", "threadId", "labelIds", "snippet", "historyId", "internalDate")
+        }
+        answer["sizeEstimate"] = stored["sizeEstimate"]
+        if fmt != "minimal":
+            answer["payload"] = stored["payload"]
+        return answer
+
+    def thread_order(self) -> list[str]:
+        """Thread ids, the one with the newest message first."""
+        with self._lock:
+            threads = {tid: list(ids) for tid, ids in self.threads.items()}
+
+        def newest(thread_id: str) -> tuple[int, int]:
+            dates = [int(self.fake.messages[m]["internalDate"]) for m in threads[thread_id]]
+            return max(dates), int(thread_id, 16)
+
+        return sorted(threads, key=newest, reverse=True)
+
+
+# -- routes ---------------------------------------------------------------------------------
+
+
+def _arg(request: RecordedRequest, name: str, default: str | None = None) -> str | None:
+    return request.query.get(name, [default])[0]
+
+
+def _page(
+    request: RecordedRequest, items: list[Any], default_size: int = 100
+) -> tuple[list[Any], str | None]:
+    size = min(int(_arg(request, "maxResults", str(default_size)) or default_size), 500)
+    start = int(_arg(request, "pageToken", "0") or 0)
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _profile(fake: FakeGmail, _request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    box = fake.mailbox
+    return 200, {
+        "emailAddress": box.email_address,
+        "messagesTotal": len(fake.messages),
+        "threadsTotal": len(box.threads),
+        "historyId": str(box.history_id),
+    }
+
+
+def _threads_list(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    page, token = _page(request, fake.mailbox.thread_order())
+    answer: JsonBody = {"resultSizeEstimate": len(fake.mailbox.threads)}
+    if page:
+        answer["threads"] = [
+            {"id": thread_id, "snippet": "", "historyId": str(fake.mailbox.history_id)}
+            for thread_id in page
+        ]
+    if token:
+        answer["nextPageToken"] = token
+    return 200, answer
+
+
+def _threads_get(fake: FakeGmail, request: RecordedRequest, match: re.Match[str]) -> Answer:
+    box = fake.mailbox
+    ids = box.threads.get(match["id"])
+    if not ids:
+        return gmail_error(404)
+    fmt = _arg(request, "format", "full") or "full"
+    messages = [box.resource(message_id, fmt) for message_id in ids]
+    messages.sort(key=lambda m: int(m["internalDate"]) if m else 0)
+    history_id = max(int(m["historyId"]) for m in messages if m)
+    return 200, {"id": match["id"], "historyId": str(history_id), "messages": messages}
+
+
+def _message_get(fake: FakeGmail, request: RecordedRequest, match: re.Match[str]) -> Answer:
+    """``format=full``/``minimal`` here; ``metadata`` and ``raw`` keep the original route."""
+    fmt = _arg(request, "format", "full") or "full"
+    if fmt not in {"full", "minimal"}:
+        return _get_message_headers(fake, request, match)
+    resource = fake.mailbox.resource(match["id"], fmt)
+    return (200, resource) if resource is not None else gmail_error(404)
+
+
+def _history_list(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    box = fake.mailbox
+    start = _arg(request, "startHistoryId")
+    if not start or not start.isdigit():
+        return gmail_error(400, message="startHistoryId is required")
+    if int(start) < box.history_floor:
+        return gmail_error(404)
+    with box._lock:
+        newer = [(hid, mid) for hid, mid in box.history if hid > int(start)]
+    page, token = _page(request, newer)
+    answer: JsonBody = {"historyId": str(box.history_id)}
+    records = []
+    for history_id, message_id in page:
+        stored = fake.messages[message_id]
+        ref = {"id": message_id, "threadId": stored["threadId"]}
+        records.append(
+            {
+                "id": str(history_id),
+                "messages": [ref],
+                "messagesAdded": [{"message": {**ref, "labelIds": stored["labelIds"]}}],
+            }
+        )
+    if records:
+        answer["history"] = records
+    if token:
+        answer["nextPageToken"] = token
+    return 200, answer
+
+
+def _attachment_get(fake: FakeGmail, _request: RecordedRequest, match: re.Match[str]) -> Answer:
+    data = fake.mailbox.attachments.get(match["aid"])
+    if match["mid"] not in fake.messages or data is None:
+        return gmail_error(404)
+    return 200, {"attachmentId": match["aid"], "size": len(data), "data": b64url(data)}
+
+
+def _sub_request(text: str) -> RecordedRequest:
+    """One ``application/http`` part of a batch as a request."""
+    request_line, _, rest = text.lstrip("\r\n").partition("\n")
+    method, target, _version = request_line.strip().split(" ", 2)
+    head = email.parser.Parser(policy=email.policy.compat32).parsestr(rest)
+    body_text = head.get_payload()
+    url = urlsplit(target)
+    body: Any = None
+    if isinstance(body_text, str) and body_text.strip():
+        body = json.loads(body_text)
+    return RecordedRequest(
+        method=method,
+        path=url.path,
+        query=parse_qs(url.query),
+        headers={name.lower(): value for name, value in head.items()},
+        body=body,
+    )
+
+
+def _batch(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    """Dispatch each part through the route table; answer ``multipart/mixed``."""
+    data = request.body if isinstance(request.body, bytes) else b""
+    content_type = request.headers.get("content-type", "")
+    envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + data
+    )
+    parts = envelope.get_payload()
+    if not envelope.is_multipart() or not isinstance(parts, list):
+        return gmail_error(400, message="A batch request must be multipart/mixed")
+    if len(parts) > MAX_BATCH:
+        return gmail_error(400, message=f"Too many requests in a batch (max {MAX_BATCH})")
+    boundary = f"batch_{secrets.token_hex(8)}"
+    out: list[str] = []
+    for part in parts:
+        content_id = str(part["Content-ID"]).strip().strip("<>")
+        sub = _sub_request(str(part.get_payload()))
+        status, body = fake.handle(sub) or gmail_error(503)
+        payload = json.dumps(body)
+        out.append(
+            f"--{boundary}\r\nContent-Type: application/http\r\n"
+            f"Content-ID: <response-{content_id}>\r\n\r\n"
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            "Content-Type: application/json; charset=UTF-8\r\n"
+            f"Content-Length: {len(payload.encode())}\r\n\r\n{payload}\r\n"
+        )
+    out.append(f"--{boundary}--\r\n")
+    return 200, RawBody(f"multipart/mixed; boundary={boundary}", "".join(out).encode())
+
+
+_USER = r"/gmail/v1/users/[^/]+"
+
+MAILBOX_ROUTES: tuple[Route, ...] = (
+    Route("POST", re.compile(r"/batch/gmail/v1"), "batch", _batch),
+    Route("GET", re.compile(rf"{_USER}/profile"), "users.getProfile", _profile),
+    Route("GET", re.compile(rf"{_USER}/threads"), "threads.list", _threads_list),
+    Route("GET", re.compile(rf"{_USER}/threads/(?P<id>[^/]+)"), "threads.get", _threads_get),
+    Route("GET", re.compile(rf"{_USER}/history"), "history.list", _history_list),
+    Route(
+        "GET",
+        re.compile(rf"{_USER}/messages/(?P<mid>[^/]+)/attachments/(?P<aid>[^/]+)"),
+        "messages.attachments.get",
+        _attachment_get,
+    ),
+    Route("GET", re.compile(rf"{_USER}/messages/(?P<id>[^/]+)"), "messages.get", _message_get),
+)
+"""Served before the fake's default routes (``messages.get`` full format included)."""

@@ -1,0 +1,1 @@
+"""Tests of the Gmail sync (sync/), against the loopback fake Gmail."""

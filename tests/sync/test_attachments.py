@@ -1,0 +1,92 @@
+"""Saving an attachment of received mail: fetched from Gmail on demand, written safely."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from builders import add_thread
+from exante_tui.core.errors import Conflict, NotFound, ValidationFailed
+from exante_tui.services import Services
+from exante_tui.store.models import Account, EmailMessage
+from exante_tui.sync import save_attachment
+from fakes.gmail_mailbox import build_mail
+from fakes.gmail_server import FakeGmail
+from sync.helpers import messages_of, sync_ok
+
+CSV = b"id,amount\n1,100.00\n"
+PNG = bytes(range(256)) * 4
+
+
+@pytest.fixture
+def received(services: Services, gmail_account: Account, fake_gmail: FakeGmail) -> EmailMessage:
+    thread = fake_gmail.mailbox.deliver(
+        build_mail(
+            subject="Remittance",
+            attachments=[("remit.csv", "text/csv", CSV), ("../../logo.png", "image/png", PNG)],
+        )
+    )
+    sync_ok(services)
+    [message] = messages_of(services, thread)
+    return message
+
+
+def test_save_into_a_directory_uses_the_attachment_name(
+    services: Services, received: EmailMessage, tmp_path: Path, fake_gmail: FakeGmail
+) -> None:
+    written = save_attachment(services, received.id, 0, tmp_path)
+
+    assert written == tmp_path / "remit.csv"
+    assert written.read_bytes() == CSV
+    [fetch] = [r for r in fake_gmail.requests if r.route == "messages.attachments.get"]
+    assert received.gmail_message_id in fetch.path
+
+
+def test_binary_content_survives_and_names_cannot_escape(
+    services: Services, received: EmailMessage, tmp_path: Path
+) -> None:
+    target = tmp_path / "downloads"
+    target.mkdir()
+
+    written = save_attachment(services, received.id, 1, target)
+
+    assert written == target / "logo.png"
+    assert written.read_bytes() == PNG
+
+
+def test_an_existing_file_is_replaced_only_when_asked(
+    services: Services, received: EmailMessage, tmp_path: Path
+) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text("keep me")
+
+    with pytest.raises(Conflict):
+        save_attachment(services, received.id, 0, path)
+    assert path.read_text() == "keep me"
+    save_attachment(services, received.id, 0, path, overwrite=True)
+    assert path.read_bytes() == CSV
+
+
+def test_unknown_message_or_index_is_not_found(
+    services: Services, received: EmailMessage, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFound):
+        save_attachment(services, uuid.uuid4(), 0, tmp_path)
+    with pytest.raises(NotFound) as caught:
+        save_attachment(services, received.id, 2, tmp_path)
+    assert caught.value.details[0].field == "index"
+
+
+def test_an_attachment_not_synced_from_gmail_says_to_sync(
+    services: Services, gmail_account: Account, tmp_path: Path
+) -> None:
+    _, [message, _] = add_thread(services, gmail_account)
+    with services.store.session() as session:
+        stored = session.get(EmailMessage, message.id)
+        assert stored is not None
+        stored.attachments = [{"filename": "a.pdf", "content_type": "application/pdf", "size": 3}]
+
+    with pytest.raises(ValidationFailed, match="exante-tui sync"):
+        save_attachment(services, message.id, 0, tmp_path)

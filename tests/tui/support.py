@@ -1,0 +1,54 @@
+"""Shared TUI test helpers: the pinned clock, the terminal size and a message recorder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from textual.message import Message
+
+FIXED_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SIZE = (120, 40)
+
+
+def fixed_clock() -> datetime:
+    """The app's and the core's "now" in every TUI test."""
+    return FIXED_NOW
+
+
+class Recorder:
+    """A ``message_hook`` that keeps every message and lets a test await one kind."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+        self._arrived.set()
+
+    def of(self, kind: type[Message]) -> list[Message]:
+        """The recorded messages of one kind, oldest first."""
+        return [m for m in self.messages if isinstance(m, kind)]
+
+    async def wait_for(
+        self, kind: type[Message], predicate: Callable[[Message], bool] = lambda m: True
+    ) -> Message:
+        """The first message of ``kind`` (matching ``predicate``), waiting up to 10 s for it."""
+
+        async def arrive() -> Message:
+            while True:
+                found = [m for m in self.of(kind) if predicate(m)]
+                if found:
+                    return found[0]
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(arrive(), timeout=10)
+
+
+async def type_text(pilot: object, text: str) -> None:
+    """Type ``text`` key by key, as a person would."""
+    names = {" ": "space", "\n": "enter"}
+    await pilot.press(*(names.get(char, char) for char in text))  # type: ignore[attr-defined]

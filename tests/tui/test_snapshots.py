@@ -1,0 +1,87 @@
+"""Visual regressions: the main views, a thread, compose, a validation error and help."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from exante_tui.tui.screens import compose
+from tui.support import SIZE
+
+
+@pytest.fixture(autouse=True)
+def no_autosave_during_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow machine must not let the autosave timer change the picture."""
+    monkeypatch.setattr(compose, "AUTOSAVE_DELAY", 3600.0)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for the lists to load and the screen to repaint, with steady (unblinking) cursors."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+def test_drafts_view(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
+
+
+def test_conversations_view(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), press=["c"], terminal_size=SIZE, run_before=settle)
+
+
+def test_outbox_view_with_failure(snap_compare, make_app) -> None:
+    async def highlight_failed(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "down")
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=highlight_failed)
+
+
+def test_filter(snap_compare, make_app) -> None:
+    async def filtered(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("c", "slash", *"invoice")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=filtered)
+
+
+def test_thread_view(snap_compare, make_app) -> None:
+    async def open_thread(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("c")
+        table = pilot.app.screen.table
+        subjects = [c.subject for c in table.items.values()]
+        table.move_cursor(row=subjects.index("Site visit next Tuesday"))
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_thread)
+
+
+def test_compose_draft(snap_compare, make_app) -> None:
+    async def open_draft(pilot: Pilot) -> None:
+        await settle(pilot)
+        table = pilot.app.screen.table
+        subjects = [d.subject for d in table.items.values()]
+        table.move_cursor(row=subjects.index("Invoice INV-2024-014 is overdue"))
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_draft)
+
+
+def test_compose_validation_error(snap_compare, make_app) -> None:
+    async def bad_address(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", *"ok@example.com,", "space", *"nope@", "tab")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=bad_address)
+
+
+def test_help_screen(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), press=["question_mark"], terminal_size=SIZE, run_before=settle)
