@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from exante_tui.config import Settings
 from exante_tui.core.accounts import Accounts
 from exante_tui.core.drafts import Drafts
 from exante_tui.core.send import SendCore, TransportFactory
-from exante_tui.providers.registry import transport_for
+from exante_tui.providers.registry import TransportCache
 from exante_tui.store.db import Store
 from exante_tui.store.types import utcnow
 
@@ -37,7 +36,7 @@ class Services:
         """Open (and migrate) the store named by ``settings``."""
         settings.ensure_dirs()
         store = Store(settings.db_url)
-        factory = transports or partial(transport_for, settings=settings)
+        factory = transports or TransportCache(settings)
         return cls(
             settings=settings,
             store=store,

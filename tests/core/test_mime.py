@@ -105,3 +105,29 @@ def test_html_to_text_keeps_paragraphs() -> None:
     assert html_to_text("<p>Hi</p><ul><li>a</li><li>b</li></ul><p>Bye</p>") == (
         "Hi\n\n- a\n- b\n\nBye\n"
     )
+
+
+def test_attachment_bodies_match_the_email_package_byte_for_byte() -> None:
+    """The block-wise attachment encoding writes what ``email`` itself would write."""
+    from email.policy import SMTP
+
+    data = bytes(range(256)) * 700 + b"tail"  # not a multiple of the 57-byte line
+    raw = build_message(
+        OutgoingMessage(
+            from_address="a@northwind.example",
+            to=["b@contoso.example"],
+            subject="s",
+            message_id="<m@northwind.example>",
+            date=WHEN,
+            body_text="x",
+            attachments=[Attachment("a.bin", "application/octet-stream", data)],
+        )
+    )
+    parsed = message_from_bytes(raw, policy=default)
+    assert isinstance(parsed, EmailMessage)
+    [part] = list(parsed.iter_attachments())
+    assert part.get_content() == data
+    expected = EmailMessage(policy=SMTP)
+    expected.set_content(data, maintype="application", subtype="octet-stream")
+    body = expected.as_bytes(policy=SMTP).split(b"\r\n\r\n", 1)[1]
+    assert body in raw

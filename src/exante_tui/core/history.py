@@ -9,6 +9,7 @@ from email.policy import default
 from sqlmodel import Session, select
 
 from exante_tui.core.mime import html_to_text
+from exante_tui.core.replies import references_for
 from exante_tui.store.models import (
     Account,
     Conversation,
@@ -20,7 +21,16 @@ from exante_tui.store.models import (
 SNIPPET_LENGTH = 140
 
 
-def _bodies(mime: MimeMessage) -> tuple[str, str | None]:
+def snippet_of(text: str) -> str:
+    """The first words of a body on one line, as mail clients show in lists."""
+    flat = " ".join(line for line in text.split() if line)
+    return flat[:SNIPPET_LENGTH]
+
+
+def bodies_of(raw: bytes) -> tuple[str, str | None]:
+    """The text and HTML bodies of a built message (parsed: use when they are not at hand)."""
+    mime = message_from_bytes(raw, policy=default)
+    assert isinstance(mime, MimeMessage)
     text_part = mime.get_body(preferencelist=("plain",))
     html_part = mime.get_body(preferencelist=("html",))
     html = html_part.get_content() if html_part is not None else None
@@ -29,16 +39,13 @@ def _bodies(mime: MimeMessage) -> tuple[str, str | None]:
     return (html_to_text(html) if html else ""), html
 
 
-def snippet_of(text: str) -> str:
-    """The first words of a body on one line, as mail clients show in lists."""
-    flat = " ".join(line for line in text.split() if line)
-    return flat[:SNIPPET_LENGTH]
-
-
-def record_sent_message(session: Session, record: OutboundEmail, account: Account) -> EmailMessage:
+def record_sent_message(
+    session: Session,
+    record: OutboundEmail,
+    account: Account,
+    bodies: tuple[str, str | None],
+) -> EmailMessage:
     """File a sent record under its conversation (the parent's, or a new one for fresh mail)."""
-    mime = message_from_bytes(record.raw_message or b"", policy=default)
-    assert isinstance(mime, MimeMessage)
     conversation = None
     parent = None
     if record.reply_to_message_uid is not None:
@@ -63,13 +70,13 @@ def record_sent_message(session: Session, record: OutboundEmail, account: Accoun
         )
         session.add(conversation)
         session.flush()
-    text, html = _bodies(mime)
+    text, html = bodies
     message = EmailMessage(
         conversation_id=conversation.id,
         gmail_message_id=record.provider_message_id,
         rfc_message_id=record.rfc_message_id,
-        in_reply_to=mime["In-Reply-To"],
-        references=mime["References"],
+        in_reply_to=parent.rfc_message_id if parent else None,
+        references=references_for(parent) if parent else None,
         from_address=record.from_address,
         to=list(record.to),
         cc=list(record.cc),

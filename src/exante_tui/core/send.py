@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
@@ -36,8 +37,14 @@ from exante_tui.core.errors import (
     ProviderFailure,
     ValidationFailed,
 )
-from exante_tui.core.history import record_sent_message
-from exante_tui.core.mime import Attachment, OutgoingMessage, build_message, new_message_id
+from exante_tui.core.history import bodies_of, record_sent_message
+from exante_tui.core.mime import (
+    Attachment,
+    OutgoingMessage,
+    build_message,
+    html_to_text,
+    new_message_id,
+)
 from exante_tui.core.replies import ReplyContext, resolve_reply
 from exante_tui.core.validation import (
     mode_details,
@@ -86,6 +93,15 @@ class PreparedSend:
     reply: ReplyContext | None
     fields: ComposedFields
     attachment_meta: list[dict[str, object]]
+
+    @property
+    def bodies(self) -> tuple[str, str | None]:
+        """The text and HTML bodies as sent (the text generated from HTML when absent)."""
+        html = self.message.body_html
+        text = self.message.body_text
+        if text is None:
+            text = html_to_text(html) if html is not None else ""
+        return text, html
 
 
 def response_for(record: OutboundEmail) -> SendResponse:
@@ -162,7 +178,9 @@ class SendCore:
             if existing is None:
                 raise
             return self._replay_keyed(existing, digest)
-        return self._deliver(record.id, prepared.account, progress)
+        return self._deliver(
+            record.id, prepared.account, progress, record.raw_message, prepared.bodies
+        )
 
     def retry(
         self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None
@@ -239,7 +257,7 @@ class SendCore:
             if not self._claim(existing):
                 return replay(existing)
             self._refresh_record(existing.id, prepared)
-            return self._deliver(existing.id, prepared.account, progress)
+            return self._deliver(existing.id, prepared.account, progress, bodies=prepared.bodies)
         record = self._new_record(prepared, draft_uid=draft_uid)
         try:
             self._insert(record)
@@ -249,7 +267,9 @@ class SendCore:
                     select(OutboundEmail).where(OutboundEmail.draft_uid == draft_uid)
                 ).one()
             return replay(other)
-        return self._deliver(record.id, prepared.account, progress)
+        return self._deliver(
+            record.id, prepared.account, progress, record.raw_message, prepared.bodies
+        )
 
     # -- preparation ----------------------------------------------------------------------
 
@@ -416,7 +436,8 @@ class SendCore:
                 .values(status=status, error=error)
             )
             if result.rowcount == 1 and delivery is not None and account is not None:
-                self._mark_sent(session, record.id, delivery, account)
+                bodies = bodies_of(record.raw_message or b"")
+                self._mark_sent(session, record.id, delivery, account, bodies)
 
     def _refresh_record(self, record_id: uuid.UUID, prepared: PreparedSend) -> None:
         """Point a retried draft record at the draft's current content, keeping its Message-ID."""
@@ -431,13 +452,24 @@ class SendCore:
     # -- delivery ---------------------------------------------------------------------------
 
     def _deliver(
-        self, record_id: uuid.UUID, account: Account, progress: ProgressCallback | None
+        self,
+        record_id: uuid.UUID,
+        account: Account,
+        progress: ProgressCallback | None,
+        raw: bytes | None = None,
+        bodies: tuple[str, str | None] | None = None,
     ) -> SendResponse:
-        """Hand the recorded bytes to the transport and settle the record."""
+        """Hand the recorded bytes to the transport and settle the record.
+
+        ``raw`` and ``bodies`` save reloading and re-parsing a message the caller just built.
+        """
         with self.store.session() as session:
-            record = session.get(OutboundEmail, record_id)
-            assert record is not None and record.raw_message is not None
-            raw, thread_id = record.raw_message, None
+            lazy_raw = [defer(OutboundEmail.raw_message)] if raw else None
+            record = session.get(OutboundEmail, record_id, options=lazy_raw)
+            assert record is not None
+            raw = raw or record.raw_message
+            assert raw is not None
+            thread_id = None
             if record.reply_to_message_uid is not None:
                 thread_id = resolve_reply(session, record.reply_to_message_uid).thread_id
         try:
@@ -470,15 +502,21 @@ class SendCore:
             ) from exc
         crash_point("after_response")
         with self.store.session() as session:
-            record = self._mark_sent(session, record_id, delivery, account)
+            bodies = bodies or bodies_of(raw)
+            record = self._mark_sent(session, record_id, delivery, account, bodies)
             crash_point("before_status_update")
             return response_for(record)
 
     def _mark_sent(
-        self, session: Session, record_id: uuid.UUID, delivery: Delivery, account: Account
+        self,
+        session: Session,
+        record_id: uuid.UUID,
+        delivery: Delivery,
+        account: Account,
+        bodies: tuple[str, str | None],
     ) -> OutboundEmail:
         """Record Gmail's ids, mark the draft sent and file the message in its conversation."""
-        record = session.get(OutboundEmail, record_id)
+        record = session.get(OutboundEmail, record_id, options=[defer(OutboundEmail.raw_message)])
         assert record is not None
         record.status = SendStatus.SENT
         record.error = None
@@ -491,7 +529,7 @@ class SendCore:
             if draft is not None:
                 draft.outbound_email_uid = record.id
                 draft.claimed_by = draft.claimed_at = None
-        record_sent_message(session, record, account)
+        record_sent_message(session, record, account, bodies)
         return record
 
     def _fail(

@@ -107,6 +107,18 @@ def _dedupe(details: list[ErrorDetail]) -> list[ErrorDetail]:
 
 def request_hash(request: SendRequest) -> str:
     """A stable digest of everything that makes the message, for idempotency comparisons."""
-    canonical = request.model_dump(mode="json", exclude_none=True, exclude={"idempotency_key"})
+    canonical = request.model_dump(
+        mode="json", exclude_none=True, exclude={"idempotency_key", "attachments"}
+    )
+    if request.attachments:
+        # Each attachment by digest: hashing one JSON text of every file would copy them twice.
+        canonical["attachments"] = [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "sha256": hashlib.sha256(a.data_base64.encode("ascii")).hexdigest(),
+            }
+            for a in request.attachments
+        ]
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default
 from typing import Protocol
 
 ProgressCallback = Callable[[int, int], None]
@@ -18,6 +20,14 @@ class Delivery:
     provider_thread_id: str
     rfc_message_id: str | None = None
     """The Message-ID the provider kept (Gmail may replace ours); None if unknown."""
+
+
+def message_id_of(raw: bytes) -> str | None:
+    """The Message-ID header of an RFC 5322 message, reading only its header block."""
+    end = raw.find(b"\r\n\r\n")
+    head = raw if end < 0 else raw[: end + 4]
+    value = BytesHeaderParser(policy=default).parsebytes(head)["Message-ID"]
+    return str(value) if value else None
 
 
 class TransportError(Exception):

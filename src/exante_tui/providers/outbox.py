@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from email.parser import BytesHeaderParser
-from email.policy import default
 from pathlib import Path
 
-from exante_tui.providers.base import Delivery, ProgressCallback, TransportError
+from exante_tui.providers.base import Delivery, ProgressCallback, TransportError, message_id_of
 
 _HEADER_BYTES = 1 << 16
 """How much of an ``.eml`` file is read to find its Message-ID (headers come first)."""
@@ -42,7 +40,7 @@ class OutboxTransport:
         return Delivery(
             provider_message_id=message_id,
             provider_thread_id=thread_id or message_id,
-            rfc_message_id=_message_id(raw),
+            rfc_message_id=message_id_of(raw),
         )
 
     def find_sent(self, rfc_message_id: str) -> Delivery | None:
@@ -51,14 +49,8 @@ class OutboxTransport:
             files = sorted(self.outbox_dir.glob("*.eml"))
             for path in files:
                 with path.open("rb") as handle:
-                    if _message_id(handle.read(_HEADER_BYTES)) == rfc_message_id:
+                    if message_id_of(handle.read(_HEADER_BYTES)) == rfc_message_id:
                         return Delivery(path.stem, path.stem, rfc_message_id)
         except OSError as exc:
             raise TransportError(f"could not read the outbox {self.outbox_dir}: {exc}") from exc
         return None
-
-
-def _message_id(raw: bytes) -> str | None:
-    """The Message-ID header of an RFC 5322 message, if it has one."""
-    value = BytesHeaderParser(policy=default).parsebytes(raw)["Message-ID"]
-    return str(value) if value else None

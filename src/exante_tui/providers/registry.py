@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,3 +37,33 @@ def transport_for(account: Account, settings: Settings) -> Transport:
         timeout=settings.gmail_timeout,
         retry_base_delay=settings.gmail_retry_base_delay,
     )
+
+
+class TransportCache:
+    """Reuses each account's transport within a thread: one Gmail service, one connection.
+
+    Per thread because ``httplib2.Http`` is not thread-safe; rebuilt when the account's
+    token file changes (reconnected or refreshed by another process).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+
+    def __call__(self, account: Account) -> Transport:
+        cache: dict[uuid.UUID, tuple[tuple[object, ...], Transport]]
+        cache = self._local.__dict__.setdefault("transports", {})
+        key = (account.provider, account.token_path, _modified(account.token_path))
+        cached = cache.get(account.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        transport = transport_for(account, self.settings)
+        cache[account.id] = (key, transport)
+        return transport
+
+
+def _modified(path: str | None) -> int | None:
+    try:
+        return Path(path).stat().st_mtime_ns if path else None
+    except OSError:
+        return None
