@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 # The suite runs twice: on SQLite, then on a throwaway PostgreSQL server (tests/pg.py).
 test: lint
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -n 2
 	EXANTE_TEST_DB=postgresql $(BIN)/python -m pytest -n 2
 

@@ -54,7 +54,7 @@ SHOTS: list[tuple[str, Step]] = [
 
 async def shoot(services: Services, name: str, step: Step) -> Path:
     """Run the app, perform ``step`` and save ``name``.svg."""
-    app = ExanteApp(services, clock=lambda: NOW)
+    app = ExanteApp(services, clock=lambda: NOW, scheduler=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

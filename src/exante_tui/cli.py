@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -245,8 +246,12 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_tui(settings: Settings, demo: bool) -> int:
-    """Open the Textual app; ``demo`` rebuilds a throwaway demo store first."""
+def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
+    """Open the Textual app; ``demo`` rebuilds a throwaway demo store first.
+
+    The app sends due scheduled drafts in the background unless ``scheduler`` is off or
+    ``EXANTE_TUI_SCHEDULER=0``.
+    """
     from exante_tui.tui.app import ExanteApp
 
     if demo:
@@ -258,7 +263,8 @@ def run_tui(settings: Settings, demo: bool) -> int:
             from exante_tui.demo import build_demo
 
             build_demo(services, utcnow())
-        ExanteApp(services).run()
+        scheduler = scheduler and os.environ.get("EXANTE_TUI_SCHEDULER", "1") != "0"
+        ExanteApp(services, scheduler=scheduler).run()
     finally:
         services.close()
     return 0
@@ -290,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="config and data directory (env EXANTE_HOME)")
     parser.add_argument(
         "--demo", action="store_true", help="open a fresh demo store (offline, no Google account)"
+    )
+    parser.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="do not send scheduled drafts from the TUI (env EXANTE_TUI_SCHEDULER=0)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -409,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.load(db_url=args.db, home=Path(args.home) if args.home else None)
         log_path = _log_to_file(settings)
         if args.command is None:
-            return run_tui(settings, args.demo)
+            return run_tui(settings, args.demo, args.scheduler)
         services = Services.open(settings)
     except SQLAlchemyError as exc:
         return _report(UsageError("Cannot open the database.", [ErrorDetail("db", str(exc))]), args)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exante_tui.core.errors import SendError
 from exante_tui.services import Services
+from exante_tui.store.models import Account
 from fakes.gmail_server import FakeGmail
 
 FIELDS = [
@@ -63,3 +65,39 @@ def test_hostile_requests_fail_cleanly(
     else:
         raise AssertionError(f"accepted {body!r}")
     assert fake_gmail.sent == []
+
+
+composed = st.fixed_dictionaries(
+    {"subject": nasty_text, "body_text": nasty_text},
+    optional={
+        "body_html": nasty_text,
+        "context_type": nasty_text,
+        "idempotency_key": nasty_text,
+        "cc": st.lists(nasty_text, max_size=2),
+        "attachments": st.lists(attachment, max_size=1),
+    },
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=composed)
+def test_hostile_fields_from_a_real_account_send_or_fail_cleanly(
+    services: Services, outbox_account: Account, fields: dict[str, object]
+) -> None:
+    """With a real sender, text that reaches MIME building is either sent or refused by field."""
+    request = {"from_account_id": str(outbox_account.id), "to": ["a@contoso.example"], **fields}
+    try:
+        response = services.core.send(request)
+    except SendError as error:
+        payload = error.to_payload()["error"]
+        assert payload["code"] in {"validation_error", "conflict"}, payload
+        assert payload["details"] and all(d["field"] for d in payload["details"])
+    else:
+        assert response.status == "sent"
+
+
+@pytest.fixture
+def outbox_account(services: Services) -> Account:
+    return services.accounts.add_outbox("desk@northwind.example")

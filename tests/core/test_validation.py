@@ -132,3 +132,24 @@ def test_idempotency_key_bounds() -> None:
     base = {"from_account_id": ACCOUNT, "to": ["a@b.example"], "subject": "s"}
     assert "idempotency_key" in problems({**base, "idempotency_key": ""})
     assert "idempotency_key" in problems({**base, "idempotency_key": "k" * 256})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("subject", "Invoice\r\nBcc: spy@evil.example", "line break"),
+        ("subject", "Invoice\x00", "control characters"),
+        ("context_type", "invoice\n", "line break"),
+        ("idempotency_key", "key\x00", "control characters"),
+        ("body_text", "hello\x00", "NUL"),
+        ("body_html", "<p>\x00</p>", "NUL"),
+    ],
+)
+def test_text_fields_refuse_injection_and_nul(field: str, value: str, reason: str) -> None:
+    base = {"from_account_id": ACCOUNT, "to": ["a@b.example"], "subject": "s", field: value}
+    assert reason in problems(base)[field]
+
+
+def test_multiline_bodies_are_fine() -> None:
+    request = {"from_account_id": ACCOUNT, "to": ["a@b.example"], "subject": "s\tt"}
+    assert parse_send_request({**request, "body_text": "a\r\nb\n\tc"}).body_text == "a\r\nb\n\tc"

@@ -35,10 +35,11 @@ def demo_services(settings: Settings) -> Iterator[Services]:
 
 @pytest.fixture
 def make_app(demo_services: Services) -> Callable[..., ExanteApp]:
-    """Build an app on the demo store (or on ``services`` when given)."""
+    """Build an app on the demo store (or on ``services`` when given); the background
+    scheduler is off unless a test asks for it."""
 
-    def make(services: Services | None = None) -> ExanteApp:
-        return ExanteApp(services or demo_services, clock=fixed_clock)
+    def make(services: Services | None = None, *, scheduler: bool = False) -> ExanteApp:
+        return ExanteApp(services or demo_services, clock=fixed_clock, scheduler=scheduler)
 
     return make
 

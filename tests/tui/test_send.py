@@ -87,7 +87,7 @@ async def test_send_failure_keeps_the_draft_and_a_resend_reuses_the_record(
     settings: Settings, gmail_account: Account, fake_gmail: FakeGmail, recorder: Recorder
 ) -> None:
     services = Services.open(settings, clock=fixed_clock)
-    app = ExanteApp(services, clock=fixed_clock)
+    app = ExanteApp(services, clock=fixed_clock, scheduler=False)
     fake_gmail.fail_next(400, message="Invalid To header")
     async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await app.workers.wait_for_complete()

@@ -1,10 +1,13 @@
-"""Visual regressions: the main views, a thread, compose, a validation error and help."""
+"""Visual regressions: the main views, a thread, compose, a validation error, help, and
+a send whose outcome is unknown."""
 
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 from textual.pilot import Pilot
 
+from exante_tui.store.models import OutboundEmail, SendStatus
 from exante_tui.tui.screens import compose
 from tui.support import SIZE
 
@@ -85,3 +88,19 @@ def test_compose_validation_error(snap_compare, make_app) -> None:
 
 def test_help_screen(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), press=["question_mark"], terminal_size=SIZE, run_before=settle)
+
+
+def test_outbox_unknown_status(snap_compare, make_app, demo_services) -> None:
+    with demo_services.store.session() as session:
+        record = session.exec(
+            select(OutboundEmail).where(OutboundEmail.status == SendStatus.FAILED)
+        ).one()
+        record.status = SendStatus.UNKNOWN
+        session.add(record)
+
+    async def highlight_unknown(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "down")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=highlight_unknown)

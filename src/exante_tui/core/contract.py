@@ -10,8 +10,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_seriali
 
 from exante_tui.core.addresses import check_address
 from exante_tui.core.attachments import check_base64, check_content_type, check_filename
+from exante_tui.core.text_fields import check_body_text, check_header_text
 
 Address = Annotated[str, AfterValidator(check_address)]
+HeaderText = Annotated[str, AfterValidator(check_header_text)]
+BodyText = Annotated[str, AfterValidator(check_body_text)]
 Mode = Literal["draft", "fresh", "reply"]
 
 
@@ -32,13 +35,13 @@ class ComposedFields(BaseModel):
 
     from_account_id: uuid.UUID | None = None
     to: list[Address] | None = None
-    subject: str | None = Field(default=None, max_length=998)
+    subject: HeaderText | None = Field(default=None, max_length=998)
     cc: list[Address] | None = None
     bcc: list[Address] | None = None
-    body_text: str | None = None
-    body_html: str | None = None
+    body_text: BodyText | None = None
+    body_html: BodyText | None = None
     attachments: list[AttachmentIn] | None = None
-    context_type: str | None = Field(default=None, max_length=100)
+    context_type: HeaderText | None = Field(default=None, max_length=100)
     context_id: uuid.UUID | None = None
     reply_to_message_uid: uuid.UUID | None = None
 
@@ -47,7 +50,7 @@ class SendRequest(ComposedFields):
     """The body of ``POST /api/email/send``: a draft, a fresh send or a threaded reply."""
 
     draft_uid: uuid.UUID | None = None
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=255)
+    idempotency_key: HeaderText | None = Field(default=None, min_length=1, max_length=255)
 
     @property
     def mode(self) -> Mode:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Update, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
 from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
@@ -400,13 +400,7 @@ class SendCore:
         attempt; False if another process changed it first."""
         with self.store.session() as session:
             result = session.exec(  # type: ignore[call-overload]
-                update(OutboundEmail)
-                .where(
-                    OutboundEmail.id == record.id,
-                    OutboundEmail.status == record.status,
-                    OutboundEmail.attempts == record.attempts,
-                )
-                .values(
+                _unchanged_since_read(record).values(
                     status=SendStatus.PENDING,
                     attempts=OutboundEmail.attempts + 1,
                     attempted_at=self.clock(),
@@ -427,13 +421,7 @@ class SendCore:
         it since it was read; a ``sent`` outcome files the message and marks its draft."""
         with self.store.session() as session:
             result = session.exec(  # type: ignore[call-overload]
-                update(OutboundEmail)
-                .where(
-                    OutboundEmail.id == record.id,
-                    OutboundEmail.status == record.status,
-                    OutboundEmail.attempts == record.attempts,
-                )
-                .values(status=status, error=error)
+                _unchanged_since_read(record).values(status=status, error=error)
             )
             if result.rowcount == 1 and delivery is not None and account is not None:
                 bodies = bodies_of(record.raw_message or b"")
@@ -540,6 +528,15 @@ class SendCore:
             assert record is not None
             record.status = status
             record.error = error
+
+
+def _unchanged_since_read(record: OutboundEmail) -> Update:
+    """An UPDATE of ``record`` that matches only while no other process has touched it."""
+    return update(OutboundEmail).where(
+        col(OutboundEmail.id) == record.id,
+        col(OutboundEmail.status) == record.status,
+        col(OutboundEmail.attempts) == record.attempts,
+    )
 
 
 def draft_fields(draft: Draft) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -24,6 +25,12 @@ DEFAULT_PAGE = 200
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
+
+
+def _matching(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Case-insensitive "contains ``text``" on any of ``columns``."""
+    pattern = _like(text)
+    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
 
 
 def list_accounts(store: Store) -> Sequence[Account]:
@@ -51,13 +58,7 @@ def list_drafts(
     if not include_sent:
         query = query.where(col(Draft.outbound_email_uid).is_(None))
     if search:
-        pattern = _like(search)
-        query = query.where(
-            or_(
-                func.lower(Draft.subject).like(pattern, escape="\\"),
-                func.lower(Draft.body_text).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(search, Draft.subject, Draft.body_text))
     query = query.order_by(col(Draft.updated_at).desc()).limit(limit).offset(offset)
     with store.session() as session:
         return session.exec(query).all()
@@ -86,28 +87,6 @@ def draft_attachments_meta(
                 {"filename": filename, "content_type": content_type, "size": size}
             )
     return found
-
-
-def list_conversations(
-    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
-) -> Sequence[Conversation]:
-    """Conversations, newest activity first, filtered by subject or snippet."""
-    query = select(Conversation)
-    if search:
-        pattern = _like(search)
-        query = query.where(
-            or_(
-                func.lower(Conversation.subject).like(pattern, escape="\\"),
-                func.lower(Conversation.snippet).like(pattern, escape="\\"),
-            )
-        )
-    query = (
-        query.order_by(col(Conversation.last_message_at).desc().nulls_last())
-        .limit(limit)
-        .offset(offset)
-    )
-    with store.session() as session:
-        return session.exec(query).all()
 
 
 def get_conversation(store: Store, conversation_uid: uuid.UUID) -> Conversation | None:
@@ -139,13 +118,7 @@ def list_outbox(
     """Send records, newest first."""
     query = select(OutboundEmail)
     if search:
-        pattern = _like(search)
-        query = query.where(
-            or_(
-                func.lower(OutboundEmail.subject).like(pattern, escape="\\"),
-                func.lower(OutboundEmail.status).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(search, OutboundEmail.subject, OutboundEmail.status))
     query = query.order_by(col(OutboundEmail.created_at).desc()).limit(limit).offset(offset)
     with store.session() as session:
         return session.exec(query).all()
@@ -179,10 +152,10 @@ def known_addresses(store: Store, prefix: str, *, limit: int = 10) -> list[str]:
     return list(found)[:limit]
 
 
-def find_conversations(
+def list_conversations(
     store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
 ) -> Sequence[Conversation]:
-    """``list_conversations`` for as-you-type filtering on large stores.
+    """Conversations, newest activity first, filtered by subject or snippet as you type.
 
     The match is the database's own case-insensitive one (SQLite ``LIKE``, ASCII-only case
     folding; ``ILIKE`` elsewhere) instead of ``lower(column) LIKE``, so the newest-first scan
@@ -204,3 +177,16 @@ def find_conversations(
     )
     with store.session() as session:
         return session.exec(query).all()
+
+
+def last_sending_account(store: Store) -> uuid.UUID | None:
+    """The account of the newest send record, if anything was ever sent."""
+    query = select(OutboundEmail.account_id).order_by(col(OutboundEmail.created_at).desc()).limit(1)
+    with store.session() as session:
+        return session.exec(query).first()
+
+
+def get_draft(store: Store, draft_uid: uuid.UUID) -> Draft | None:
+    """One draft by uid."""
+    with store.session() as session:
+        return session.get(Draft, draft_uid)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
+from exante_tui.core.errors import Conflict
+from exante_tui.core.scheduler import ScheduledSend, Scheduler
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
@@ -22,13 +28,21 @@ from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.help import HelpScreen
 from exante_tui.tui.screens.main import MainScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
+from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen
 from exante_tui.tui.screens.schedule import ScheduleScreen
 from exante_tui.tui.screens.thread import ThreadScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
+SCHEDULER_INTERVAL = 30.0
+"""Seconds between two passes of the background scheduler."""
+
 
 class ExanteApp(App[None]):
-    """The composer. ``clock`` gives "now" for relative times (tests pin it)."""
+    """The composer. ``clock`` gives "now" for relative times (tests pin it).
+
+    With ``scheduler`` on, a background worker sends due scheduled drafts every
+    ``SCHEDULER_INTERVAL`` seconds (and once at start) while the app is open.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "exante"
@@ -39,15 +53,74 @@ class ExanteApp(App[None]):
         ),
     ]
 
-    def __init__(self, services: Services, *, clock: Callable[[], datetime] | None = None) -> None:
+    @dataclass
+    class SchedulerRan(Message):
+        """One pass of the background scheduler finished."""
+
+        results: list[ScheduledSend]
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        scheduler: bool = True,
+    ) -> None:
         super().__init__()
         self.services = services
         self.now = clock or services.core.clock
+        self.scheduler = Scheduler(services.core) if scheduler else None
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        if self.scheduler is not None:
+            self.run_scheduler()
+            self.set_interval(SCHEDULER_INTERVAL, self.run_scheduler)
+
+    # -- background scheduler ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="scheduler")
+    def run_scheduler(self) -> None:
+        """One scheduler pass in a thread; the results arrive as a SchedulerRan message."""
+        assert self.scheduler is not None
+        self.post_message(self.SchedulerRan(self.scheduler.run_once()))
+
+    def on_exante_app_scheduler_ran(self, event: SchedulerRan) -> None:
+        for result in event.results:
+            if isinstance(result.error, Conflict):
+                continue  # someone else is sending it and will say so
+            subject = self._draft_subject(result)
+            if result.error is not None:
+                self.notify(
+                    f"{subject}: {result.error.message}",
+                    title="Scheduled send failed",
+                    severity="error",
+                    timeout=10,
+                )
+            elif result.response is not None:
+                self.notify(f"{subject}: {result.response.status}", title="Scheduled send")
+        if event.results:
+            self.reload_lists()
+
+    def _draft_subject(self, result: ScheduledSend) -> str:
+        draft = queries.get_draft(self.services.store, result.draft_uid)
+        return repr(draft.subject or "(no subject)") if draft else str(result.draft_uid)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "scheduler" and event.state == WorkerState.ERROR:
+            self.notify(
+                f"The scheduler could not run: {event.worker.error}",
+                title="Scheduler",
+                severity="error",
+            )
+
+    def reload_lists(self) -> None:
+        """Refresh the main screen's lists (after a send, a sync or a scheduler pass)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.reload_lists()
 
     # -- navigation -------------------------------------------------------------------------------
 
@@ -92,6 +165,7 @@ class ExanteApp(App[None]):
         sections = [
             ("Lists", MainScreen.BINDINGS),
             ("Thread", ThreadScreen.BINDINGS),
+            ("Save attachment", SaveAttachmentScreen.BINDINGS),
             ("Compose", ComposeScreen.BINDINGS),
             ("Attachments", AttachmentPanel.BINDINGS),
             ("File picker", FilePickerScreen.BINDINGS),

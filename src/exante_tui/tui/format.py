@@ -29,11 +29,13 @@ def local_time(when: datetime | None) -> str:
 
 
 def relative(when: datetime | None, now: datetime) -> str:
-    """``in 1d 2h`` / ``3h ago`` relative to ``now`` (the app's clock)."""
+    """``in 1d 2h``, ``3h ago``, ``just now`` or ``in <1m``, relative to ``now`` (app clock)."""
     if when is None:
         return ""
     delta = when - now
     seconds = abs(int(delta.total_seconds()))
+    if seconds < 60:
+        return "in <1m" if delta.total_seconds() > 0 else "just now"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

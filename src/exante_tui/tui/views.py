@@ -20,7 +20,13 @@ STATUS_STYLE = {
     SendStatus.PENDING: "bold yellow",
     SendStatus.SENT: "bold green",
     SendStatus.FAILED: "bold red",
+    SendStatus.UNKNOWN: "bold #c678dd",
 }
+
+RETRYABLE = frozenset({SendStatus.FAILED, SendStatus.UNKNOWN})
+"""Statuses a retry may start from (the core reconciles an unknown send first)."""
+
+UNKNOWN_HINT = "Gmail may or may not have this message; run reconcile (a retry reconciles first)."
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ CONVERSATIONS = View(
     name="conversations",
     title="Conversations",
     columns=[("When", 9), ("Subject", 31), ("Last message", 34)],
-    fetch=lambda store, search, limit, offset: queries.find_conversations(
+    fetch=lambda store, search, limit, offset: queries.list_conversations(
         store, search=search, limit=limit, offset=offset
     ),
     row=_conversation_row,
@@ -134,7 +140,7 @@ CONVERSATIONS = View(
 
 
 def status_text(status: SendStatus | str) -> Text:
-    """The status word in its colour: pending yellow, sent green, failed red."""
+    """The status word in its colour: pending yellow, sent green, failed red, unknown purple."""
     return Text(str(status), style=STATUS_STYLE.get(SendStatus(status), ""))
 
 
@@ -180,11 +186,14 @@ def outbox_fields(record: OutboundEmail, now: datetime, *, full: bool = True) ->
 
 
 def _outbox_preview(store: Store, record: OutboundEmail, now: datetime) -> RenderableType:
-    if record.status == SendStatus.FAILED:
+    if record.status in RETRYABLE:
         hint = Text("r retries the send · enter shows all fields", style="italic dim")
     else:
         hint = Text("enter shows all fields", style="italic dim")
-    return Group(outbox_fields(record, now, full=False), Text(""), hint)
+    parts: list[RenderableType] = [outbox_fields(record, now, full=False), Text("")]
+    if record.status == SendStatus.UNKNOWN:
+        parts += [Text(UNKNOWN_HINT, style=STATUS_STYLE[SendStatus.UNKNOWN]), Text("")]
+    return Group(*parts, hint)
 
 
 OUTBOX = View(

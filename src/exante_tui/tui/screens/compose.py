@@ -47,6 +47,7 @@ from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import SendError
 from exante_tui.core.mime import Attachment
 from exante_tui.store import queries
+from exante_tui.store.db import Store
 from exante_tui.tui.format import local_time, relative
 from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.schedule import ScheduleChoice, ScheduleScreen
@@ -129,7 +130,7 @@ class ComposeScreen(Screen[None]):
         options = [
             (f"{a.display_name} <{a.email}>" if a.display_name else a.email, a.id) for a in accounts
         ]
-        chosen = self.initial.account_id or (accounts[0].id if accounts else None)
+        chosen = self.initial.account_id or _default_account(store, [a.id for a in accounts])
         content = self.initial
 
         def lookup(prefix: str) -> list[str]:
@@ -157,7 +158,7 @@ class ComposeScreen(Screen[None]):
             with Horizontal(classes="row", id="options"):
                 yield Label("Markdown", classes="label")
                 yield Switch(content.body_html is not None, id="markdown")
-                yield Label("write Markdown, send text + HTML", classes="hint")
+                yield Label("", classes="hint", id="markdown-hint")
                 yield Label("", id="schedule-status")
             yield TextArea(content.body_text, soft_wrap=True, id="body")
             yield AttachmentPanel(self.initial_attachments, id="attachments")
@@ -170,6 +171,7 @@ class ComposeScreen(Screen[None]):
         self.sub_title = "editing draft" if self.draft_uid else "new message"
         self._saved_state = (self.current_content(), self._files_version)
         self._show_schedule()
+        self._show_markdown()
         focus_id = "#body" if self.initial.to else "#to-input"
         self.query_one(focus_id).focus()
         if focus_id == "#body":
@@ -236,7 +238,14 @@ class ComposeScreen(Screen[None]):
         self._changed()
 
     def on_switch_changed(self) -> None:
+        self._show_markdown()
         self._changed()
+
+    def _show_markdown(self) -> None:
+        """Say the switch's state in words too (some terminals blur its colours)."""
+        on = self.query_one("#markdown", Switch).value
+        hint = "on: write Markdown, send text + HTML" if on else "off: plain text"
+        self.query_one("#markdown-hint", Label).update(hint)
 
     def on_attachment_panel_changed(self) -> None:
         self._files_version += 1
@@ -366,6 +375,14 @@ class ComposeScreen(Screen[None]):
         area = self.query_one("#error", Static)
         area.update(text)
         area.add_class("shown")
+
+
+def _default_account(store: Store, account_ids: list[uuid.UUID]) -> uuid.UUID | None:
+    """The account used most recently for sending, else the first one."""
+    recent = queries.last_sending_account(store)
+    if recent in account_ids:
+        return recent
+    return account_ids[0] if account_ids else None
 
 
 def planned_label(when: datetime | None, now: datetime) -> str:

@@ -13,11 +13,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from exante_tui.core.errors import SendError
-from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
+from exante_tui.core.scheduler import cancel_schedule
+from exante_tui.store.models import Conversation, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
-from exante_tui.tui.views import VIEWS, View
+from exante_tui.tui.views import RETRYABLE, VIEWS, View
 from exante_tui.tui.widgets.paged_table import PagedTable
+from exante_tui.tui.widgets.sync_bar import SyncBar
 
 if TYPE_CHECKING:
     from exante_tui.tui.app import ExanteApp
@@ -35,8 +37,10 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", tooltip="Filter the current list as you type"),
         Binding("n", "new", "New", tooltip="Write a new message"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted row", show=False),
-        Binding("r", "retry", "Retry", tooltip="Send the failed record again"),
+        Binding("r", "retry", "Retry", tooltip="Send the failed or unknown record again"),
         Binding("x", "delete_draft", "Delete", tooltip="Delete the highlighted draft"),
+        Binding("u", "unschedule", "Unschedule", tooltip="Cancel the draft's planned send"),
+        Binding("s", "sync", "Sync", tooltip="Fetch new mail from every Gmail account"),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear and hide the filter"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks first if a send is running)"),
     ]
@@ -44,6 +48,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Tabs(*(Tab(view.title, id=name) for name, view in VIEWS.items()), id="views")
+        yield SyncBar()
         with Horizontal(id="body"):
             with ContentSwitcher(initial="drafts", id="lists"):
                 for name, view in VIEWS.items():
@@ -81,16 +86,24 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
+        self.reload_lists()
+
+    def reload_lists(self) -> None:
+        """Read every list and the sync line again."""
         for table in self.query(PagedTable):
             if table.is_mounted:
                 table.reload()
+        self.query_one(SyncBar).show_status()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             record = self.table.current if self.view_name == "outbox" else None
-            return isinstance(record, OutboundEmail) and record.status == SendStatus.FAILED
+            return isinstance(record, OutboundEmail) and record.status in RETRYABLE
         if action == "delete_draft":
             return self.view_name == "drafts" and self.table.current is not None
+        if action == "unschedule":
+            draft = self.table.current if self.view_name == "drafts" else None
+            return isinstance(draft, Draft) and draft.planned_send_at is not None
         if action == "clear_filter":
             return bool(self.table.search) or self.query_one("#filter").has_class("shown")
         return True
@@ -193,6 +206,33 @@ class MainScreen(Screen[None]):
         else:
             self.app.call_from_thread(self.notify, f"Retry: {response.status}", title="Outbox")
         self.app.call_from_thread(self.query_one("#outbox", PagedTable).reload)
+
+    def action_unschedule(self) -> None:
+        draft = self.table.current
+        if not isinstance(draft, Draft):
+            return
+        subject = draft.subject or "(no subject)"
+        try:
+            cancelled = cancel_schedule(self.app.services.store, draft.id)
+        except SendError as exc:
+            self.notify(str(exc), title="Unschedule", severity="error")
+        else:
+            if cancelled:
+                self.notify(f"{subject!r} will not be sent automatically", title="Unscheduled")
+            else:
+                self.notify(
+                    f"Too late: {subject!r} is being sent or was sent already.",
+                    title="Unschedule",
+                    severity="warning",
+                )
+        self.reload_lists()
+
+    def action_sync(self) -> None:
+        self.query_one(SyncBar).sync()
+
+    @on(SyncBar.Finished)
+    def _synced(self) -> None:
+        self.reload_lists()
 
     def action_delete_draft(self) -> None:
         draft = self.table.current

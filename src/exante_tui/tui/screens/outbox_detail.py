@@ -1,4 +1,4 @@
-"""Every field of one send record, with a retry for failed sends."""
+"""Every field of one send record, with a retry for failed and unknown sends."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from exante_tui.store.models import OutboundEmail, SendStatus
-from exante_tui.tui.views import outbox_fields
+from exante_tui.tui.views import RETRYABLE, UNKNOWN_HINT, outbox_fields
 
 if TYPE_CHECKING:
     from exante_tui.tui.app import ExanteApp
@@ -24,7 +24,7 @@ class OutboxDetailScreen(ModalScreen[uuid.UUID | None]):
     app: ExanteApp
     CSS_PATH = "modal.tcss"
     BINDINGS = [
-        Binding("r", "retry", "Retry", tooltip="Send this failed record again"),
+        Binding("r", "retry", "Retry", tooltip="Send this failed or unknown record again"),
         Binding("escape,q", "close", "Back", tooltip="Close the details"),
     ]
 
@@ -35,13 +35,15 @@ class OutboxDetailScreen(ModalScreen[uuid.UUID | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Send record", classes="title")
+            if self.record.status == SendStatus.UNKNOWN:
+                yield Label(UNKNOWN_HINT, id="unknown-hint")
             with VerticalScroll():
                 yield Static(outbox_fields(self.record, self.app.now()))
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return self.record.status == SendStatus.FAILED
+            return self.record.status in RETRYABLE
         return True
 
     def action_retry(self) -> None:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Collapsible, Footer, Header, Static
 
+from exante_tui.core.errors import SendError
 from exante_tui.store import queries
 from exante_tui.store.models import EmailMessage
 from exante_tui.tui.format import human_size, local_time, readable_body, relative
+from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen, SaveChoice, download_dir
 
 if TYPE_CHECKING:
     from exante_tui.tui.app import ExanteApp
@@ -49,6 +53,12 @@ class ThreadScreen(Screen[None]):
         Binding("R", "reply(True)", "Reply all", tooltip="Reply to everyone on the newest message"),
         Binding("e", "expand(True)", "Expand all", tooltip="Open every message"),
         Binding("E", "expand(False)", "Collapse all", tooltip="Close every message"),
+        Binding(
+            "a",
+            "save_attachment",
+            "Save attachment",
+            tooltip="Save an attachment of the focused message (else the newest with files)",
+        ),
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the lists"),
     ]
 
@@ -69,7 +79,7 @@ class ThreadScreen(Screen[None]):
             for n, message in enumerate(self.messages):
                 title = f"{message.from_address}  ·  {relative(message.date, now)}"
                 newest = n == len(self.messages) - 1
-                with Collapsible(title=title, collapsed=not newest):
+                with Collapsible(title=title, collapsed=not newest, id=f"message-{n}"):
                     yield Static(_headers(message), classes="headers")
                     yield Static(Text(readable_body(message).rstrip()), classes="body")
         yield Footer()
@@ -98,6 +108,8 @@ class ThreadScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reply":
             return bool(self.messages)
+        if action == "save_attachment":
+            return any(message.attachments for message in self.messages)
         return True
 
     def action_reply(self, reply_all: bool) -> None:
@@ -107,3 +119,43 @@ class ThreadScreen(Screen[None]):
     def action_expand(self, expand: bool) -> None:
         for collapsible in self.query(Collapsible):
             collapsible.collapsed = not expand
+
+    def _attachment_message(self) -> EmailMessage | None:
+        """The focused message if it has attachments, else the newest one that has."""
+        focused = self.focused
+        for node in focused.ancestors_with_self if focused else []:
+            if isinstance(node, Collapsible) and node.id:
+                message = self.messages[int(node.id.removeprefix("message-"))]
+                if message.attachments:
+                    return message
+                break
+        return next((m for m in reversed(self.messages) if m.attachments), None)
+
+    def action_save_attachment(self) -> None:
+        message = self._attachment_message()
+        if message is None:
+            self.notify("No message here has attachments.")
+            return
+
+        def chosen(choice: SaveChoice | None) -> None:
+            if choice is not None:
+                self._save(message.id, choice)
+
+        self.app.push_screen(SaveAttachmentScreen(message, download_dir()), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attachment")
+    def _save(self, message_uid: uuid.UUID, choice: SaveChoice) -> Path | None:
+        """Fetch the attachment from Gmail and write it; the result is a notification."""
+        from exante_tui.sync import save_attachment  # loads the Gmail client: on first use
+
+        try:
+            written = save_attachment(self.app.services, message_uid, choice.index, choice.path)
+        except SendError as exc:
+            details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
+            text = f"{exc.message} ({details})" if details else exc.message
+            self.app.call_from_thread(
+                self.notify, text, title="Not saved", severity="error", timeout=10
+            )
+            return None
+        self.app.call_from_thread(self.notify, str(written), title="Attachment saved")
+        return written
