@@ -11,11 +11,12 @@ What it measures:
    attachment, file-based SQLite store in a temp dir, Gmail account whose token the
    loopback :class:`FakeGmail` accepts) against bare google-api-python-client calls making
    the same two Gmail requests (``users.messages.send`` with the same raw message, then
-   ``users.messages.get`` ``format=metadata`` read-back) to the same fake. The variants are
+   ``users.messages.get`` ``format=metadata`` read-back) to the same fake, reusing one built
+   service and one ``users().messages()`` resource as the transport does. The variants are
    interleaved after a warm-up; the ratio of medians is the core's own cost (validation,
-   records, MIME, transport construction). A third variant, the bare client building a
-   fresh service and ``httplib2.Http`` for every send (as ``transport_for`` does), is
-   reported to show how much of the gap is per-send transport construction.
+   records, MIME). A third variant, the bare client building a fresh service and
+   ``httplib2.Http`` for every send, is reported to show what the transport cache (one
+   transport per account and thread) saves.
 2. **20 MiB attachment.** The send goes through the resumable upload path, which keeps
    ``https`` whatever the endpoint, so it talks to a counting ``httplib2.Http`` stand-in
    that answers like the upload protocol. Reported: request bytes on the wire divided by
@@ -195,9 +196,12 @@ def bare_service(credentials: Any, endpoint: str) -> Any:
     )
 
 
-def bare_send(service: Any, raw: bytes) -> str | None:
-    """The two requests of a send, with nothing around them; returns the read-back id."""
-    messages = service.users().messages()
+def bare_send(messages: Any, raw: bytes) -> str | None:
+    """The two requests of a send, with nothing around them; returns the read-back id.
+
+    ``messages`` is the ``users().messages()`` resource, built once per service as
+    :class:`GmailTransport` does.
+    """
     body = {"raw": base64.urlsafe_b64encode(raw).decode("ascii")}
     result = messages.send(userId="me", body=body).execute()
     kept = messages.get(
@@ -239,7 +243,7 @@ def measure_overhead(iterations: int, warmup: int, profile: bool) -> tuple[list[
     ):
         assert account.token_path is not None
         credentials = load_credentials(Path(account.token_path))
-        service = bare_service(credentials, fake.endpoint)
+        messages = bare_service(credentials, fake.endpoint).users().messages()
         raw = same_raw_message()
         request = send_request(account)
 
@@ -248,11 +252,11 @@ def measure_overhead(iterations: int, warmup: int, profile: bool) -> tuple[list[
             assert response.status == "sent", response
 
         def bare() -> None:
-            assert bare_send(service, raw) is not None
+            assert bare_send(messages, raw) is not None
 
         def bare_fresh() -> None:
             fresh = bare_service(load_credentials(Path(account.token_path or "")), fake.endpoint)
-            assert bare_send(fresh, raw) is not None
+            assert bare_send(fresh.users().messages(), raw) is not None
 
         variants: dict[str, Callable[[], None]] = {
             "core": core,

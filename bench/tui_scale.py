@@ -170,11 +170,25 @@ async def measure(root: Path) -> dict[str, object]:
         result["filter_ms_median"] = sorted(latencies)[len(latencies) // 2]
         result["filter_ms_max"] = max(latencies)
     services.close()
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mib"] = peak_rss_mib()
     return result
 
 
+def reset_peak_rss() -> None:
+    """Forget the peak RSS inherited from the parent (Linux keeps it across fork and exec)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM) since the last reset."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
 def child(root: str) -> None:
+    reset_peak_rss()
     print(json.dumps(asyncio.run(measure(Path(root)))))
 
 

@@ -53,6 +53,7 @@ def test_draft_mixed_with_composed_fields_is_an_error_per_field() -> None:
         ("not-an-address", "well-formed"),
         ("a@b.example\r\nBcc: spy@evil.example", "carriage return"),
         ("a@b.example\nX-Injected: 1", "line break"),
+        ("Name\x85 <a@b.example>", "line break"),
         ("one@b.example, two@b.example", "exactly one mailbox"),
         ("user@localhost", "not a valid email address"),
         ("", "empty"),
@@ -139,6 +140,8 @@ def test_idempotency_key_bounds() -> None:
     [
         ("subject", "Invoice\r\nBcc: spy@evil.example", "line break"),
         ("subject", "Invoice\x00", "control characters"),
+        ("subject", "Invoice\x85Bcc: spy@evil.example", "line break"),
+        ("subject", "Invoice\u2028more", "line break"),
         ("context_type", "invoice\n", "line break"),
         ("idempotency_key", "key\x00", "control characters"),
         ("body_text", "hello\x00", "NUL"),

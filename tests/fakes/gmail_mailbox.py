@@ -330,8 +330,13 @@ def _sub_request(text: str) -> RecordedRequest:
     """One ``application/http`` part of a batch as a request."""
     request_line, _, rest = text.lstrip("\r\n").partition("\n")
     method, target, _version = request_line.strip().split(" ", 2)
-    head = email.parser.Parser(policy=email.policy.compat32).parsestr(rest)
-    body_text = head.get_payload()
+    simple = _simple_head(rest)
+    if simple is not None:
+        headers, body_text = simple
+    else:
+        head = email.parser.Parser(policy=email.policy.compat32).parsestr(rest)
+        headers = {name.lower(): value for name, value in head.items()}
+        body_text = head.get_payload()
     url = urlsplit(target)
     body: Any = None
     if isinstance(body_text, str) and body_text.strip():
@@ -340,28 +345,50 @@ def _sub_request(text: str) -> RecordedRequest:
         method=method,
         path=url.path,
         query=parse_qs(url.query),
-        headers={name.lower(): value for name, value in head.items()},
+        headers=headers,
         body=body,
     )
+
+
+def _simple_head(text: str) -> tuple[dict[str, str], str] | None:
+    """Headers (names lowercased, the last of a name winning) and body of plain
+    ``Name: value`` lines, as the ``email`` parser reads them; None for anything else."""
+    if "\r" in text or not text.isascii():
+        return None
+    head, blank, body = text.partition("\n\n")
+    if not blank:
+        return None
+    headers = {}
+    for line in head.split("\n"):
+        if _SIMPLE_HEADER.fullmatch(line) is None:
+            return None
+        name, _, value = line.partition(":")
+        headers[name.lower()] = value.lstrip(" \t")
+    return headers, body
 
 
 def _batch(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
     """Dispatch each part through the route table; answer ``multipart/mixed``."""
     data = request.body if isinstance(request.body, bytes) else b""
     content_type = request.headers.get("content-type", "")
-    envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + data
-    )
-    parts = envelope.get_payload()
-    if not envelope.is_multipart() or not isinstance(parts, list):
-        return gmail_error(400, message="A batch request must be multipart/mixed")
+    simple = _simple_parts(content_type, data)
+    if simple is not None:
+        parts = simple
+    else:
+        envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + data
+        )
+        payload = envelope.get_payload()
+        if not envelope.is_multipart() or not isinstance(payload, list):
+            return gmail_error(400, message="A batch request must be multipart/mixed")
+        parts = [(str(part["Content-ID"]), str(part.get_payload())) for part in payload]
     if len(parts) > MAX_BATCH:
         return gmail_error(400, message=f"Too many requests in a batch (max {MAX_BATCH})")
     boundary = f"batch_{secrets.token_hex(8)}"
     out: list[str] = []
-    for part in parts:
-        content_id = str(part["Content-ID"]).strip().strip("<>")
-        sub = _sub_request(str(part.get_payload()))
+    for content_id_header, text in parts:
+        content_id = content_id_header.strip().strip("<>")
+        sub = _sub_request(text)
         status, body = fake.handle(sub) or gmail_error(503)
         payload = json.dumps(body)
         out.append(
@@ -373,6 +400,36 @@ def _batch(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> 
         )
     out.append(f"--{boundary}--\r\n")
     return 200, RawBody(f"multipart/mixed; boundary={boundary}", "".join(out).encode())
+
+
+_BOUNDARY = re.compile(r'^multipart/mixed;\s*boundary="?([0-9A-Za-z_=.+-]+)"?$', re.IGNORECASE)
+_SIMPLE_HEADER = re.compile(r"[A-Za-z0-9-]+: [^\s][^\r\n]*")
+
+
+def _simple_parts(content_type: str, data: bytes) -> list[tuple[str, str]] | None:
+    """(Content-ID, payload) of each part of a plain batch body, as the ``email`` parser
+    reads them, without its cost; None for anything less plain (the parser decides)."""
+    match = _BOUNDARY.match(content_type.strip())
+    if match is None or not data.isascii() or b"\r" in data:
+        return None
+    delimiter = f"--{match[1]}"
+    chunks = data.decode("ascii").split(f"\n{delimiter}")
+    if not chunks[0].startswith(f"{delimiter}\n") or chunks[-1] not in {"--", "--\n"}:
+        return None
+    chunks[0] = chunks[0][len(delimiter) :]
+    parts = []
+    for chunk in chunks[:-1]:
+        if not chunk.startswith("\n"):
+            return None
+        head, blank, payload = chunk[1:].partition("\n\n")
+        lines = head.split("\n")
+        if not blank or not all(_SIMPLE_HEADER.fullmatch(line) for line in lines):
+            return None
+        ids = [line[len("Content-ID: ") :] for line in lines if line.startswith("Content-ID: ")]
+        if len(ids) != 1:
+            return None
+        parts.append((ids[0], payload))
+    return parts
 
 
 _USER = r"/gmail/v1/users/[^/]+"

@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from google.oauth2.credentials import Credentials
 
+from fakes.http import reply
+
 DEFAULT_TOKEN = "fake-access-token"
 
 JsonBody = dict[str, Any]
@@ -247,11 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type, payload = body.content_type, body.data
         else:
             content_type, payload = "application/json; charset=UTF-8", json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        reply(self, status, payload, content_type)
 
     def _read_request(self) -> RecordedRequest:
         length = int(self.headers.get("Content-Length") or 0)

@@ -22,6 +22,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from fakes.gmail_server import DEFAULT_TOKEN
+from fakes.http import reply_json
 
 CLIENT_ID = "fake-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-client-secret"
@@ -56,13 +57,7 @@ class FakeOAuth:
                     user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
                     form.setdefault("client_id", unquote(user))
                     form.setdefault("client_secret", unquote(password))
-                status, body = fake._token(form)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                reply_json(self, *fake._token(form))
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

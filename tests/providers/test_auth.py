@@ -22,6 +22,7 @@ from exante_tui.providers.auth import (
     write_private,
 )
 from exante_tui.providers.base import TransportAuthError
+from fakes.http import reply_json
 
 ACCOUNT = uuid.UUID("00000000-0000-4000-8000-000000000001")
 SECRET = "client-secret-value"
@@ -68,13 +69,7 @@ class TokenEndpoint:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 endpoint.forms.append(parse_qs(self.rfile.read(length).decode()))
-                status, body = endpoint.answer
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                reply_json(self, *endpoint.answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

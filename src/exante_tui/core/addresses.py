@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from email.errors import HeaderParseError
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address
 from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
-_HEADERS = HeaderRegistry()
-_FORBIDDEN = {"\r": "a carriage return", "\n": "a line break", "\x00": "a NUL byte"}
+from exante_tui.core.headers import HEADERS
+from exante_tui.core.text_fields import has_line_break
+
+_FORBIDDEN = {"\r": "a carriage return", "\x00": "a NUL byte"}
 
 
 def check_address(value: str) -> str:
@@ -17,10 +19,12 @@ def check_address(value: str) -> str:
     for char, name in _FORBIDDEN.items():
         if char in value:
             raise ValueError(f"contains {name}; header injection is not allowed")
+    if has_line_break(value):
+        raise ValueError("contains a line break; header injection is not allowed")
     if not value.strip():
         raise ValueError("is empty")
     try:
-        header = _HEADERS("To", value)
+        header = HEADERS("To", value)
     except (IndexError, HeaderParseError) as exc:
         raise ValueError(f"is not a well-formed mailbox: {exc}") from None
     mailboxes = header.addresses  # type: ignore[attr-defined]

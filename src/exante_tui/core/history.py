@@ -59,7 +59,10 @@ def record_sent_message(
                 Conversation.gmail_thread_id == record.provider_thread_id,
             )
         ).first()
+    text, html = bodies
+    snippet = snippet_of(text)
     if conversation is None:
+        # Born with its last message: no UPDATE of the row just inserted.
         conversation = Conversation(
             account_id=account.id,
             subject=record.subject,
@@ -67,10 +70,14 @@ def record_sent_message(
             owner_email=account.email,
             context_type=record.context_type,
             context_id=record.context_id,
+            last_message_at=record.sent_at,
+            snippet=snippet,
         )
         session.add(conversation)
         session.flush()
-    text, html = bodies
+    else:
+        conversation.last_message_at = record.sent_at
+        conversation.snippet = snippet
     message = EmailMessage(
         conversation_id=conversation.id,
         gmail_message_id=record.provider_message_id,
@@ -84,12 +91,10 @@ def record_sent_message(
         date=record.sent_at,
         body_text=text,
         body_html=html,
-        snippet=snippet_of(text),
+        snippet=snippet,
         direction=Direction.OUTBOUND,
         attachments=list(record.attachments),
         outbound_email_id=record.id,
     )
     session.add(message)
-    conversation.last_message_at = record.sent_at
-    conversation.snippet = message.snippet
     return message

@@ -10,10 +10,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from exante_tui.core.addresses import bare_address
+from exante_tui.core.headers import SMTP_POLICY
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def build_message(message: OutgoingMessage) -> bytes:
 
     Bcc is kept as a header: Gmail delivers to it and strips it from what others see.
     """
-    email = EmailMessage(policy=SMTP)
+    email = EmailMessage(policy=SMTP_POLICY)
     email["From"] = message.from_address
     email["To"] = ", ".join(message.to)
     if message.cc:
@@ -109,7 +109,7 @@ def build_message(message: OutgoingMessage) -> bytes:
         email.add_attachment(
             placeholder, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
-    return _splice(email.as_bytes(policy=SMTP), placeholders)
+    return _splice(email.as_bytes(policy=SMTP_POLICY), placeholders)
 
 
 _LINE_BYTES = 57  # base64 of 57 bytes is one 76-character line, as the email package writes

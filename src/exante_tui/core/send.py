@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Update, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
@@ -69,6 +70,14 @@ MiB = 1024 * 1024
 CRASH_ENV = "EXANTE_CRASH_AT"
 STALE_AFTER = timedelta(minutes=15)
 """How long a send may run: a record ``pending`` for longer belongs to a dead process."""
+_OUTCOME_COLUMNS = (
+    "status",
+    "error",
+    "provider_message_id",
+    "provider_thread_id",
+    "rfc_message_id",
+    "sent_at",
+)
 _CONTENT_COLUMNS = (
     "account_id",
     "from_address",
@@ -162,24 +171,34 @@ class SendCore:
             request = parse_send_request(request)
         if request.draft_uid is not None:
             return self._send_draft(request.draft_uid, progress)
-        with self.store.session() as session:
-            prepared = self._prepare(session, request, self._decode(request))
         digest = request_hash(request)
         key = request.idempotency_key
-        if key is not None:
-            existing = self._find_by_key(prepared.account.id, key)
-            if existing is not None:
-                return self._replay_keyed(existing, digest)
-        record = self._new_record(prepared, idempotency_key=key, request_hash=digest)
+        attachments = self._decode(request)
         try:
-            self._insert(record)
+            # One session: resolve the sender, look the key up, commit the pending record.
+            with self.store.session() as session:
+                prepared = self._prepare(session, request, attachments)
+                if key is not None:
+                    existing = _by_key(session, prepared.account.id, key)
+                    if existing is not None:
+                        return self._replay_keyed(existing, digest)
+                record = self._new_record(prepared, idempotency_key=key, request_hash=digest)
+                crash_point("before_record")
+                session.add(record)
         except IntegrityError:
             existing = self._find_by_key(prepared.account.id, key or "")
             if existing is None:
                 raise
             return self._replay_keyed(existing, digest)
+        crash_point("after_record")
         return self._deliver(
-            record.id, prepared.account, progress, record.raw_message, prepared.bodies
+            record.id,
+            prepared.account,
+            progress,
+            record.raw_message,
+            prepared.bodies,
+            record=record,
+            thread_id=prepared.reply.thread_id if prepared.reply else None,
         )
 
     def retry(
@@ -268,7 +287,13 @@ class SendCore:
                 ).one()
             return replay(other)
         return self._deliver(
-            record.id, prepared.account, progress, record.raw_message, prepared.bodies
+            record.id,
+            prepared.account,
+            progress,
+            record.raw_message,
+            prepared.bodies,
+            record=record,
+            thread_id=prepared.reply.thread_id if prepared.reply else None,
         )
 
     # -- preparation ----------------------------------------------------------------------
@@ -379,11 +404,7 @@ class SendCore:
 
     def _find_by_key(self, account_id: uuid.UUID, key: str) -> OutboundEmail | None:
         with self.store.session() as session:
-            return session.exec(
-                select(OutboundEmail).where(
-                    OutboundEmail.account_id == account_id, OutboundEmail.idempotency_key == key
-                )
-            ).first()
+            return _by_key(session, account_id, key)
 
     @staticmethod
     def _replay_keyed(record: OutboundEmail, digest: str) -> SendResponse:
@@ -446,20 +467,27 @@ class SendCore:
         progress: ProgressCallback | None,
         raw: bytes | None = None,
         bodies: tuple[str, str | None] | None = None,
+        *,
+        record: OutboundEmail | None = None,
+        thread_id: str | None = None,
     ) -> SendResponse:
         """Hand the recorded bytes to the transport and settle the record.
 
-        ``raw`` and ``bodies`` save reloading and re-parsing a message the caller just built.
+        ``raw`` and ``bodies`` save reloading and re-parsing a message the caller just built;
+        ``record`` (the ``pending`` record the caller just committed, with ``raw`` and the
+        ``thread_id`` it resolved) saves reading the record back before and after the send.
         """
-        with self.store.session() as session:
-            lazy_raw = [defer(OutboundEmail.raw_message)] if raw else None
-            record = session.get(OutboundEmail, record_id, options=lazy_raw)
-            assert record is not None
-            raw = raw or record.raw_message
-            assert raw is not None
-            thread_id = None
-            if record.reply_to_message_uid is not None:
-                thread_id = resolve_reply(session, record.reply_to_message_uid).thread_id
+        if record is None:
+            with self.store.session() as session:
+                lazy_raw = [defer(OutboundEmail.raw_message)] if raw else None
+                stored = session.get(OutboundEmail, record_id, options=lazy_raw)
+                assert stored is not None
+                raw = raw or stored.raw_message
+                assert raw is not None
+                thread_id = None
+                if stored.reply_to_message_uid is not None:
+                    thread_id = resolve_reply(session, stored.reply_to_message_uid).thread_id
+        assert raw is not None
         try:
             transport = self.transport_for(account)
             delivery = transport.send(raw, thread_id=thread_id, progress=progress)
@@ -491,7 +519,7 @@ class SendCore:
         crash_point("after_response")
         with self.store.session() as session:
             bodies = bodies or bodies_of(raw)
-            record = self._mark_sent(session, record_id, delivery, account, bodies)
+            record = self._mark_sent(session, record_id, delivery, account, bodies, record)
             crash_point("before_status_update")
             return response_for(record)
 
@@ -502,10 +530,24 @@ class SendCore:
         delivery: Delivery,
         account: Account,
         bodies: tuple[str, str | None],
+        record: OutboundEmail | None = None,
     ) -> OutboundEmail:
-        """Record Gmail's ids, mark the draft sent and file the message in its conversation."""
-        record = session.get(OutboundEmail, record_id, options=[defer(OutboundEmail.raw_message)])
-        assert record is not None
+        """Record Gmail's ids, mark the draft sent and file the message in its conversation.
+
+        ``record`` is the record as its ``pending`` attempt was committed (detached, so it is
+        attached again without a SELECT); without it the record is read first.
+        """
+        if record is None:
+            record = session.get(
+                OutboundEmail, record_id, options=[defer(OutboundEmail.raw_message)]
+            )
+            assert record is not None
+        else:
+            session.add(record)
+            # Write every outcome column even where it equals the snapshot, as a record
+            # read back now would be written (another process may have changed the row).
+            for name in _OUTCOME_COLUMNS:
+                flag_modified(record, name)
         record.status = SendStatus.SENT
         record.error = None
         record.provider_message_id = delivery.provider_message_id
@@ -528,6 +570,15 @@ class SendCore:
             assert record is not None
             record.status = status
             record.error = error
+
+
+def _by_key(session: Session, account_id: uuid.UUID, key: str) -> OutboundEmail | None:
+    """The account's record for an idempotency key, if any."""
+    return session.exec(
+        select(OutboundEmail).where(
+            OutboundEmail.account_id == account_id, OutboundEmail.idempotency_key == key
+        )
+    ).first()
 
 
 def _unchanged_since_read(record: OutboundEmail) -> Update:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
-from email.policy import default
 from typing import Protocol
+
+from exante_tui.core.headers import READ_POLICY
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes sent, total bytes) while a large message uploads."""
@@ -26,7 +27,7 @@ def message_id_of(raw: bytes) -> str | None:
     """The Message-ID header of an RFC 5322 message, reading only its header block."""
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 4]
-    value = BytesHeaderParser(policy=default).parsebytes(head)["Message-ID"]
+    value = BytesHeaderParser(policy=READ_POLICY).parsebytes(head)["Message-ID"]
     return str(value) if value else None
 
 

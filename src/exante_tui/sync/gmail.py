@@ -10,6 +10,7 @@ idempotent. Each batch of results is committed as it arrives.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,41 @@ class AccountSync:
     history_id: str | None = None
     synced_at: datetime | None = None
     error: SendError | None = None
+
+
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_-]+")
+"""Ids the URL carries as they are (Gmail's are hex)."""
+
+
+def _gets(get: Callable[..., HttpRequest], ids: Iterable[str]) -> dict[str, HttpRequest]:
+    """``get(userId="me", id=..., format="full")`` by id.
+
+    The discovery client takes about a tenth of a millisecond to build each request, a
+    good share of what a batched sync spends per message: requests for plain ids are
+    copies of the first one's with the id in the URL swapped.
+    """
+    requests: dict[str, HttpRequest] = {}
+    template: tuple[HttpRequest, str, str] | None = None
+    for item in ids:
+        if template is not None and _PLAIN_ID.fullmatch(item):
+            first, head, tail = template
+            requests[item] = type(first)(
+                first.http,
+                first.postproc,
+                head + item + tail,
+                method=first.method,
+                body=first.body,
+                headers=dict(first.headers),
+                methodId=first.methodId,
+                resumable=first.resumable,
+            )
+            continue
+        request = requests[item] = get(userId="me", id=item, format="full")
+        if template is None and _PLAIN_ID.fullmatch(item):
+            path, mark, query = request.uri.partition("?")
+            if path.endswith(f"/{item}") and request.body is None:
+                template = (request, path[: -len(item)], mark + query)
+    return requests
 
 
 class _HistoryExpired(Exception):
@@ -112,10 +148,7 @@ class GmailSync:
         result.mode = "full"
         # Taken first: whatever arrives while we list is picked up by the next run.
         result.history_id = str(self.reader.call(self.users.getProfile(userId="me"))["historyId"])
-        requests = {
-            thread_id: self.threads.get(userId="me", id=thread_id, format="full")
-            for thread_id in self._newest_threads(max_threads)
-        }
+        requests = _gets(self.threads.get, self._newest_threads(max_threads))
         self._fetch(
             requests, "threads", lambda thread: thread.get("messages", []), result, progress
         )
@@ -167,10 +200,7 @@ class GmailSync:
             page_token = page.get("nextPageToken")
             if not page_token:
                 break
-        requests = {
-            message_id: self.messages.get(userId="me", id=message_id, format="full")
-            for message_id in added
-        }
+        requests = _gets(self.messages.get, added)
         self._fetch(requests, "messages", lambda message: [message], result, progress)
 
     def _fetch(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from exante_tui.core.history import snippet_of
@@ -57,12 +58,12 @@ class ParsedMessage:
         return not SKIPPED_LABELS.isdisjoint(self.label_ids)
 
 
-def _header(part: dict[str, Any], name: str) -> str | None:
-    wanted = name.lower()
+def _headers(part: dict[str, Any]) -> dict[str, str]:
+    """Lowercased header name → value of the first header of that name."""
+    found: dict[str, str] = {}
     for header in part.get("headers") or []:
-        if str(header.get("name", "")).lower() == wanted:
-            return str(header.get("value", ""))
-    return None
+        found.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+    return found
 
 
 def _one_line(value: str | None) -> str | None:
@@ -72,14 +73,20 @@ def _one_line(value: str | None) -> str | None:
 
 def _addresses(value: str | None) -> list[str]:
     """``Name <addr>`` (quoted when needed) or ``addr`` for each address of a header."""
+    return list(_parse_addresses(value or ""))
+
+
+@lru_cache(maxsize=4096)
+def _parse_addresses(value: str) -> tuple[str, ...]:
+    """:func:`_addresses`, remembered: the same To and Cc lines come back all the time."""
     found = []
-    for name, address in getaddresses([value or ""]):
+    for name, address in getaddresses([value]):
         if not address:
             continue
         if name and _NEEDS_QUOTES.search(name):
             name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         found.append(f"{name} <{address}>" if name else address)
-    return found
+    return tuple(found)
 
 
 def _date(resource: dict[str, Any], header: str | None) -> datetime:
@@ -100,10 +107,16 @@ def decode_data(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
-def _text(part: dict[str, Any]) -> str:
-    content_type = Message()
-    content_type["Content-Type"] = _header(part, "Content-Type") or "text/plain"
-    charset = content_type.get_content_charset() or "utf-8"
+@lru_cache(maxsize=1024)
+def _charset(content_type: str) -> str:
+    """The charset of a Content-Type header value; UTF-8 when it names none."""
+    message = Message()
+    message["Content-Type"] = content_type
+    return message.get_content_charset() or "utf-8"
+
+
+def _text(part: dict[str, Any], headers: dict[str, str]) -> str:
+    charset = _charset(headers.get("content-type") or "text/plain")
     data = decode_data(part.get("body", {}).get("data") or "")
     try:
         return data.decode(charset, errors="replace")
@@ -121,7 +134,8 @@ class _Parts:
         """Collect the first text and HTML bodies and every attachment, depth first."""
         mime_type = str(part.get("mimeType", "")).lower()
         body = part.get("body") or {}
-        disposition = (_header(part, "Content-Disposition") or "").lower()
+        headers = _headers(part)
+        disposition = (headers.get("content-disposition") or "").lower()
         if part.get("filename") or disposition.startswith("attachment"):
             self.attachments.append(
                 {
@@ -135,14 +149,15 @@ class _Parts:
             for child in part.get("parts") or []:
                 self.visit(child)
         elif mime_type == "text/plain" and self.text is None:
-            self.text = _text(part)
+            self.text = _text(part, headers)
         elif mime_type == "text/html" and self.html is None:
-            self.html = _text(part)
+            self.html = _text(part, headers)
 
 
 def parse_message(resource: dict[str, Any]) -> ParsedMessage:
     """The row fields of a ``users.messages`` resource fetched with ``format=full``."""
     payload = resource.get("payload") or {}
+    headers = _headers(payload)
     parts = _Parts()
     parts.visit(payload)
     if parts.text is not None:
@@ -154,14 +169,14 @@ def parse_message(resource: dict[str, Any]) -> ParsedMessage:
         gmail_message_id=str(resource["id"]),
         gmail_thread_id=str(resource["threadId"]),
         label_ids=frozenset(resource.get("labelIds") or ()),
-        rfc_message_id=_one_line(_header(payload, "Message-ID")),
-        in_reply_to=_one_line(_header(payload, "In-Reply-To")),
-        references=_one_line(_header(payload, "References")),
-        from_address=_one_line(_header(payload, "From")) or "",
-        to=_addresses(_header(payload, "To")),
-        cc=_addresses(_header(payload, "Cc")),
-        subject=_one_line(_header(payload, "Subject")) or "",
-        date=_date(resource, _header(payload, "Date")),
+        rfc_message_id=_one_line(headers.get("message-id")),
+        in_reply_to=_one_line(headers.get("in-reply-to")),
+        references=_one_line(headers.get("references")),
+        from_address=_one_line(headers.get("from")) or "",
+        to=_addresses(headers.get("to")),
+        cc=_addresses(headers.get("cc")),
+        subject=_one_line(headers.get("subject")) or "",
+        date=_date(resource, headers.get("date")),
         body_text=text,
         body_html=parts.html,
         snippet=snippet,

@@ -3,14 +3,21 @@
 A message is known by its Gmail id within the account, whichever conversation holds it:
 a message the app sent (filed by ``core.history`` with Gmail's id) is found, not copied,
 and keeps its link to its OutboundEmail.
+
+One call costs two lookups and at most two bulk inserts (new conversations, then new
+messages), however many messages it files: building and flushing an ORM object per row
+cost about as much as fetching the message in a batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlmodel import Session, col, select
+from pydantic_core import PydanticUndefined
+from sqlmodel import Session, SQLModel, col, insert, select
 
 from exante_tui.store.models import Account, Conversation, Direction, EmailMessage
 from exante_tui.sync.parse import ParsedMessage
@@ -30,18 +37,18 @@ def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMes
     filed = Filed()
     if not wanted:
         return filed
+    # Found by Gmail id alone, the account checked here: with the account in the query,
+    # SQLite walks every conversation of the account for each batch.
     known = {
         message.gmail_message_id: message
-        for message in session.exec(
-            select(EmailMessage)
+        for message, account_id in session.exec(
+            select(EmailMessage, Conversation.account_id)
             .join(Conversation)
-            .where(
-                Conversation.account_id == account.id,
-                col(EmailMessage.gmail_message_id).in_([m.gmail_message_id for m in wanted]),
-            )
+            .where(col(EmailMessage.gmail_message_id).in_({m.gmail_message_id for m in wanted}))
         )
+        if account_id == account.id
     }
-    threads = {
+    threads: dict[str | None, Conversation | dict[str, Any]] = {
         conversation.gmail_thread_id: conversation
         for conversation in session.exec(
             select(Conversation).where(
@@ -50,38 +57,74 @@ def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMes
             )
         )
     }
+    new_conversations: list[dict[str, Any]] = []
+    new_messages: list[dict[str, Any]] = []
+    added: set[str] = set()
     for message in wanted:
         stored = known.get(message.gmail_message_id)
         if stored is not None:
             if message.attachments and stored.attachments != message.attachments:
                 stored.attachments = message.attachments  # with Gmail's attachment ids
             continue
+        if message.gmail_message_id in added:
+            continue
         conversation = threads.get(message.gmail_thread_id)
         if conversation is None:
-            conversation = Conversation(
+            conversation = _new_row(
+                Conversation,
                 account_id=account.id,
                 subject=message.subject,
                 gmail_thread_id=message.gmail_thread_id,
                 owner_email=account.email,
             )
-            session.add(conversation)
+            new_conversations.append(conversation)
             threads[message.gmail_thread_id] = conversation
-            filed.conversations += 1
-        row = _row(conversation, message)
-        session.add(row)
-        known[message.gmail_message_id] = row
-        filed.messages += 1
-        conversation.owner_email = conversation.owner_email or account.email
-        conversation.subject = conversation.subject or message.subject
-        if conversation.last_message_at is None or message.date >= conversation.last_message_at:
-            conversation.last_message_at = message.date
-            conversation.snippet = message.snippet
+        if isinstance(conversation, dict):
+            _file_in(conversation, account, message)
+        else:
+            fields = _file_in(_fields(conversation), account, message)
+            for name, value in fields.items():
+                if getattr(conversation, name) != value:
+                    setattr(conversation, name, value)
+        new_messages.append(_message_row(conversation, message))
+        added.add(message.gmail_message_id)
+    if new_conversations:
+        session.execute(insert(Conversation), new_conversations)
+    if new_messages:
+        session.execute(insert(EmailMessage), new_messages)
+    filed.conversations = len(new_conversations)
+    filed.messages = len(new_messages)
     return filed
 
 
-def _row(conversation: Conversation, message: ParsedMessage) -> EmailMessage:
-    return EmailMessage(
-        conversation_id=conversation.id,
+_TRACKED = ("owner_email", "subject", "last_message_at", "snippet")
+"""The conversation fields a new message may change."""
+
+
+def _fields(conversation: Conversation) -> dict[str, Any]:
+    return {name: getattr(conversation, name) for name in _TRACKED}
+
+
+def _file_in(
+    conversation: dict[str, Any], account: Account, message: ParsedMessage
+) -> dict[str, Any]:
+    """Update ``conversation``'s fields for ``message``, filed in it; returns them."""
+    conversation["owner_email"] = conversation["owner_email"] or account.email
+    conversation["subject"] = conversation["subject"] or message.subject
+    last = conversation["last_message_at"]
+    if last is None or message.date >= last:
+        conversation["last_message_at"] = message.date
+        conversation["snippet"] = message.snippet
+    return conversation
+
+
+def _message_row(
+    conversation: Conversation | dict[str, Any], message: ParsedMessage
+) -> dict[str, Any]:
+    conversation_id = conversation["id"] if isinstance(conversation, dict) else conversation.id
+    return _new_row(
+        EmailMessage,
+        conversation_id=conversation_id,
         gmail_message_id=message.gmail_message_id,
         rfc_message_id=message.rfc_message_id,
         in_reply_to=message.in_reply_to,
@@ -97,3 +140,26 @@ def _row(conversation: Conversation, message: ParsedMessage) -> EmailMessage:
         direction=Direction.OUTBOUND if message.sent else Direction.INBOUND,
         attachments=message.attachments,
     )
+
+
+def _new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """Every column of a new ``model`` row: ``values``, else the model's defaults."""
+    row = {name: make() for name, make in _defaults(model).items() if name not in values}
+    row.update(values)
+    return row
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Field name → a callable giving its default, for every field of ``model``."""
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            defaults[name] = info.default_factory
+        elif info.default is not PydanticUndefined:
+            defaults[name] = _constant(info.default)
+    return defaults
+
+
+def _constant(value: Any) -> Any:
+    return lambda: value
