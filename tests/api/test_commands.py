@@ -18,6 +18,7 @@ from exante_tui.api.tokens import ApiTokens
 from exante_tui.core.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.db import alembic_config
+from exante_tui.store.search import include_in_autogenerate
 
 
 def run(services: Services, *argv: str) -> int:
@@ -130,7 +131,10 @@ def test_serve_refuses_a_bad_body_limit(
 def test_migration_matches_the_model_and_downgrades(services: Services) -> None:
     engine = services.store.engine
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_in_autogenerate}
+        )
+        assert compare_metadata(context, SQLModel.metadata) == []
     config = alembic_config(services.store.url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -15,11 +15,14 @@ from sqlmodel import SQLModel, select
 from exante_tui.services import Services
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, OutboundEmail, Provider
+from exante_tui.store.search import include_in_autogenerate
 
 
 def test_migrated_schema_matches_the_models(services: Services) -> None:
     with services.store.engine.connect() as connection:
-        context = MigrationContext.configure(connection)
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_in_autogenerate}
+        )
         assert compare_metadata(context, SQLModel.metadata) == []
         assert context.get_current_revision() is not None
 

@@ -18,13 +18,13 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
+from exante_tui.store.search import conversation_matches, escape_like
 
 DEFAULT_PAGE = 200
 
 
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+    return escape_like(text.lower())
 
 
 def _matching(text: str, *columns: Any) -> ColumnElement[bool]:
@@ -157,19 +157,11 @@ def list_conversations(
 ) -> Sequence[Conversation]:
     """Conversations, newest activity first, filtered by subject or snippet as you type.
 
-    The match is the database's own case-insensitive one (SQLite ``LIKE``, ASCII-only case
-    folding; ``ILIKE`` elsewhere) instead of ``lower(column) LIKE``, so the newest-first scan
-    of the ``last_message_at`` index stays cheap: about 35 ms worst case on 100k rows.
+    The filter uses the store's search index where it has one (see ``store.search``).
     """
     query = select(Conversation)
     if search:
-        pattern = _like(search)
-        sqlite = store.dialect == "sqlite"
-        matches = [
-            column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\")
-            for column in (col(Conversation.subject), col(Conversation.snippet))
-        ]
-        query = query.where(or_(*matches))
+        query = query.where(conversation_matches(store.dialect, search))
     query = (
         query.order_by(col(Conversation.last_message_at).desc().nulls_last())
         .limit(limit)

@@ -1,0 +1,51 @@
+"""Substring search over conversations that stays fast on large SQLite stores.
+
+On SQLite an FTS5 index with the trigram tokenizer (``conversation_search``, kept up to date
+by triggers; migration 0005) answers "subject or snippet contains" without walking every
+row. It is an external-content index keyed by the conversation's rowid: after a ``VACUUM``
+(which may renumber rowids) run ``INSERT INTO conversation_search(conversation_search)
+VALUES('rebuild')``. Other databases use ``ILIKE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal_column, or_, select, table, text
+from sqlmodel import col
+
+from exante_tui.store.models import Conversation
+
+SEARCH_TABLE = "conversation_search"
+TRIGRAM = 3  # the index answers patterns of at least this many characters
+
+
+def escape_like(text_: str) -> str:
+    """``%text%`` with LIKE's wildcards escaped (escape character ``\\``)."""
+    escaped = text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def is_search_table(name: str | None) -> bool:
+    """The FTS index and its shadow tables, which the models do not describe."""
+    return bool(name) and str(name).startswith(SEARCH_TABLE)
+
+
+def include_in_autogenerate(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic ``include_name``: leave the hand-made search index out of model comparisons."""
+    return not (type_ == "table" and is_search_table(name))
+
+
+def conversation_matches(dialect: str, search: str) -> ColumnElement[bool]:
+    """Conversations whose subject or snippet contains ``search`` (case-insensitive)."""
+    columns = (col(Conversation.subject), col(Conversation.snippet))
+    if dialect != "sqlite":
+        return or_(*(c.ilike(escape_like(search), escape="\\") for c in columns))
+    if len(search) < TRIGRAM:
+        # SQLite's LIKE is case-insensitive for ASCII; short patterns match early anyway.
+        return or_(*(c.like(escape_like(search), escape="\\") for c in columns))
+    phrase = '"' + search.replace('"', '""') + '"'
+    index: Any = table(SEARCH_TABLE, literal_column("rowid"))
+    match = text(f"{SEARCH_TABLE} MATCH :phrase").bindparams(phrase=phrase)
+    matching = select(literal_column("rowid")).select_from(index).where(match)
+    return literal_column("conversation.rowid").in_(matching)
