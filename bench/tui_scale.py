@@ -194,7 +194,10 @@ def child(root: str) -> None:
 
 def run_child(root: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(root)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", str(root)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 

@@ -69,3 +69,28 @@ def test_search_follows_updates_and_deletes(services: Services) -> None:
     with services.store.session() as session:
         session.delete(session.get(Conversation, renewal.id))
     assert subjects(services, "countersigned") == []
+
+
+def test_common_and_rare_patterns_page_the_same_way(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    with services.store.session() as session:
+        for n in range(30):
+            session.add(
+                Conversation(
+                    account_id=account.id,
+                    subject=f"Common subject {n:02d}",
+                    snippet="",
+                    last_message_at=T0 + timedelta(minutes=n),
+                )
+            )
+    expected = [f"Common subject {n:02d}" for n in reversed(range(30))]
+
+    def page(search: str, limit: int, offset: int) -> list[str]:
+        found = queries.list_conversations(
+            services.store, search=search, limit=limit, offset=offset
+        )
+        return [c.subject for c in found]
+
+    assert page("common", 10, 0) == expected[:10]  # the newest rows hold the page
+    assert page("COMMON", 10, 25) == expected[25:]  # a short last page: the index answers
+    assert page("subject 0", 20, 0) == expected[20:]

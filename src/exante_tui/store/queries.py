@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -18,9 +19,11 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
-from exante_tui.store.search import conversation_matches, escape_like
+from exante_tui.store.search import TRIGRAM, escape_like, index_match, like_match
 
 DEFAULT_PAGE = 200
+SEARCH_WINDOW = 2000
+"""How many of the newest conversations a filter tries before asking the search index."""
 
 
 def _like(text: str) -> str:
@@ -157,18 +160,32 @@ def list_conversations(
 ) -> Sequence[Conversation]:
     """Conversations, newest activity first, filtered by subject or snippet as you type.
 
-    The filter uses the store's search index where it has one (see ``store.search``).
+    On SQLite a common pattern is answered from the newest ``SEARCH_WINDOW`` rows when they
+    hold the whole page; otherwise (a rare pattern) the trigram index finds the matches.
     """
-    query = select(Conversation)
-    if search:
-        query = query.where(conversation_matches(store.dialect, search))
-    query = (
-        query.order_by(col(Conversation.last_message_at).desc().nulls_last())
-        .limit(limit)
-        .offset(offset)
-    )
+    newest_first = col(Conversation.last_message_at).desc().nulls_last()
+    page = select(Conversation).order_by(newest_first).limit(limit).offset(offset)
     with store.session() as session:
-        return session.exec(query).all()
+        if not search:
+            return session.exec(page).all()
+        matches = like_match(store.dialect, search)
+        if store.dialect != "sqlite" or len(search) < TRIGRAM:
+            return session.exec(page.where(matches)).all()
+        newest = aliased(
+            Conversation,
+            select(Conversation).order_by(newest_first).limit(SEARCH_WINDOW).subquery(),
+        )
+        in_newest = (
+            select(newest)
+            .where(like_match(store.dialect, search, newest))
+            .order_by(col(newest.last_message_at).desc().nulls_last())
+            .limit(limit)
+            .offset(offset)
+        )
+        found = session.exec(in_newest).all()
+        if len(found) == limit:
+            return found
+        return session.exec(page.where(index_match(search))).all()
 
 
 def last_sending_account(store: Store) -> uuid.UUID | None:

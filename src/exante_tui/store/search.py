@@ -36,14 +36,19 @@ def include_in_autogenerate(name: str | None, type_: str, _parent: object) -> bo
     return not (type_ == "table" and is_search_table(name))
 
 
-def conversation_matches(dialect: str, search: str) -> ColumnElement[bool]:
-    """Conversations whose subject or snippet contains ``search`` (case-insensitive)."""
-    columns = (col(Conversation.subject), col(Conversation.snippet))
-    if dialect != "sqlite":
-        return or_(*(c.ilike(escape_like(search), escape="\\") for c in columns))
-    if len(search) < TRIGRAM:
-        # SQLite's LIKE is case-insensitive for ASCII; short patterns match early anyway.
-        return or_(*(c.like(escape_like(search), escape="\\") for c in columns))
+def like_match(dialect: str, search: str, entity: Any = Conversation) -> ColumnElement[bool]:
+    """Subject or snippet contains ``search``: ``LIKE`` on SQLite (ASCII case folding),
+    ``ILIKE`` elsewhere. Cheap when matches are common: the newest rows answer."""
+    columns = (col(entity.subject), col(entity.snippet))
+    pattern = escape_like(search)
+    if dialect == "sqlite":
+        return or_(*(c.like(pattern, escape="\\") for c in columns))
+    return or_(*(c.ilike(pattern, escape="\\") for c in columns))
+
+
+def index_match(search: str) -> ColumnElement[bool]:
+    """The same match through the SQLite trigram index (``search`` of 3+ characters).
+    Cheap when matches are rare: no row is visited that does not match."""
     phrase = '"' + search.replace('"', '""') + '"'
     index: Any = table(SEARCH_TABLE, literal_column("rowid"))
     match = text(f"{SEARCH_TABLE} MATCH :phrase").bindparams(phrase=phrase)
