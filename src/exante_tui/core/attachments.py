@@ -5,8 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import TYPE_CHECKING
+
+from exante_tui.core.errors import ErrorDetail, ValidationFailed
+
+if TYPE_CHECKING:
+    from exante_tui.core.mime import Attachment
 
 GMAIL_MAX_MESSAGE_BYTES = 36_700_160  # 35 MiB, Gmail's limit for one message
+MiB = 1024 * 1024
 _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -52,3 +59,34 @@ def encoded_size(raw_size: int) -> int:
     """Bytes an attachment of ``raw_size`` takes inside a MIME message (base64, 76-col lines)."""
     chars = (raw_size + 2) // 3 * 4
     return chars + (chars + 75) // 76 * 2
+
+
+def check_attachment_sizes(attachments: list[Attachment]) -> None:
+    """Refuse attachments that alone exceed Gmail's limit, naming each one."""
+    details = [
+        ErrorDetail(
+            f"attachments[{i}]",
+            f"{a.filename!r} is {len(a.data) / MiB:.1f} MiB encoded as "
+            f"{encoded_size(len(a.data)) / MiB:.1f} MiB; Gmail's limit is 35 MiB per message",
+        )
+        for i, a in enumerate(attachments)
+        if encoded_size(len(a.data)) > GMAIL_MAX_MESSAGE_BYTES
+    ]
+    if details:
+        raise ValidationFailed("The message is larger than Gmail accepts.", details)
+
+
+def check_message_size(raw: bytes, attachments: list[dict[str, object]]) -> None:
+    """Refuse a whole message over Gmail's limit, naming its largest attachment."""
+    if len(raw) <= GMAIL_MAX_MESSAGE_BYTES:
+        return
+    field = "attachments"
+    note = ""
+    if attachments:
+        index = max(range(len(attachments)), key=lambda i: int(attachments[i]["size"]))  # type: ignore[call-overload]
+        field = f"attachments[{index}]"
+        note = f"; the largest attachment is {attachments[index]['filename']!r}"
+    raise ValidationFailed(
+        "The message is larger than Gmail accepts.",
+        [ErrorDetail(field, f"the message is {len(raw) / MiB:.1f} MiB, over Gmail's 35 MiB{note}")],
+    )

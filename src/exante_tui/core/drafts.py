@@ -179,3 +179,22 @@ def _reply_account(session: Session, message_uid: uuid.UUID) -> uuid.UUID | None
     owner = conversation.owner_email.lower()
     account = session.exec(select(Account).where(Account.email == owner)).first()
     return account.id if account else None
+
+
+def draft_fields(draft: Draft) -> dict[str, Any]:
+    """A draft's content as request fields (attachments are handled separately)."""
+    fields: dict[str, Any] = {
+        "to": draft.to,
+        "cc": draft.cc or None,
+        "bcc": draft.bcc or None,
+        "subject": draft.subject,
+        "body_text": draft.body_text,
+        "body_html": draft.body_html,
+        "context_type": draft.context_type,
+        "context_id": draft.context_id,
+    }
+    if draft.reply_to_message_uid is not None:
+        fields["reply_to_message_uid"] = draft.reply_to_message_uid
+    else:
+        fields["from_account_id"] = draft.account_id
+    return fields

@@ -28,8 +28,9 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
-from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
+from exante_tui.core.attachments import check_attachment_sizes, check_message_size
 from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
+from exante_tui.core.drafts import draft_fields
 from exante_tui.core.errors import (
     AuthFailure,
     Conflict,
@@ -66,7 +67,6 @@ from exante_tui.store.models import Account, Draft, DraftAttachment, OutboundEma
 from exante_tui.store.types import utcnow
 
 TransportFactory = Callable[[Account], Transport]
-MiB = 1024 * 1024
 CRASH_ENV = "EXANTE_CRASH_AT"
 STALE_AFTER = timedelta(minutes=15)
 """How long a send may run: a record ``pending`` for longer belongs to a dead process."""
@@ -111,6 +111,28 @@ class PreparedSend:
         if text is None:
             text = html_to_text(html) if html is not None else ""
         return text, html
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One attempt to hand over: the record, its exact bytes, its thread, its bodies.
+
+    ``bodies`` (None: parse them from ``raw``) and ``snapshot`` (the ``pending`` record as
+    just committed; None: read it back) save work when the caller has just built them.
+    """
+
+    record_id: uuid.UUID
+    raw: bytes
+    thread_id: str | None
+    bodies: tuple[str, str | None] | None = None
+    snapshot: OutboundEmail | None = None
+
+    @classmethod
+    def just_recorded(cls, record: OutboundEmail, prepared: PreparedSend) -> Outgoing:
+        """A record the caller has just committed for ``prepared``."""
+        assert record.raw_message is not None
+        thread_id = prepared.reply.thread_id if prepared.reply else None
+        return cls(record.id, record.raw_message, thread_id, prepared.bodies, record)
 
 
 def response_for(record: OutboundEmail) -> SendResponse:
@@ -191,15 +213,7 @@ class SendCore:
                 raise
             return self._replay_keyed(existing, digest)
         crash_point("after_record")
-        return self._deliver(
-            record.id,
-            prepared.account,
-            progress,
-            record.raw_message,
-            prepared.bodies,
-            record=record,
-            thread_id=prepared.reply.thread_id if prepared.reply else None,
-        )
+        return self._deliver(Outgoing.just_recorded(record, prepared), prepared.account, progress)
 
     def retry(
         self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None
@@ -214,7 +228,7 @@ class SendCore:
             return replay(record)
         if not self._claim(record):
             return replay(self._load(record.id)[0])
-        return self._deliver(record.id, self._load(record.id)[1], progress)
+        return self._deliver(self._stored(record.id), self._load(record.id)[1], progress)
 
     def reconcile_record(
         self, outbound_email_uid: uuid.UUID, *, stale_after: timedelta = STALE_AFTER
@@ -276,7 +290,8 @@ class SendCore:
             if not self._claim(existing):
                 return replay(existing)
             self._refresh_record(existing.id, prepared)
-            return self._deliver(existing.id, prepared.account, progress, bodies=prepared.bodies)
+            outgoing = self._stored(existing.id, prepared.bodies)
+            return self._deliver(outgoing, prepared.account, progress)
         record = self._new_record(prepared, draft_uid=draft_uid)
         try:
             self._insert(record)
@@ -286,15 +301,7 @@ class SendCore:
                     select(OutboundEmail).where(OutboundEmail.draft_uid == draft_uid)
                 ).one()
             return replay(other)
-        return self._deliver(
-            record.id,
-            prepared.account,
-            progress,
-            record.raw_message,
-            prepared.bodies,
-            record=record,
-            thread_id=prepared.reply.thread_id if prepared.reply else None,
-        )
+        return self._deliver(Outgoing.just_recorded(record, prepared), prepared.account, progress)
 
     # -- preparation ----------------------------------------------------------------------
 
@@ -322,7 +329,7 @@ class SendCore:
                     [ErrorDetail("from_account_id", f"no account {fields.from_account_id}")],
                 )
             account = found
-        _check_size(attachments)
+        check_attachment_sizes(attachments)
         sender = (
             f"{account.display_name} <{account.email}>" if account.display_name else account.email
         )
@@ -357,7 +364,7 @@ class SendCore:
     ) -> OutboundEmail:
         message, fields = prepared.message, prepared.fields
         raw = build_message(message)
-        _check_built_size(raw, prepared.attachment_meta)
+        check_message_size(raw, prepared.attachment_meta)
         return OutboundEmail(
             account_id=prepared.account.id,
             from_address=message.from_address,
@@ -460,37 +467,26 @@ class SendCore:
 
     # -- delivery ---------------------------------------------------------------------------
 
-    def _deliver(
-        self,
-        record_id: uuid.UUID,
-        account: Account,
-        progress: ProgressCallback | None,
-        raw: bytes | None = None,
-        bodies: tuple[str, str | None] | None = None,
-        *,
-        record: OutboundEmail | None = None,
-        thread_id: str | None = None,
-    ) -> SendResponse:
-        """Hand the recorded bytes to the transport and settle the record.
+    def _stored(
+        self, record_id: uuid.UUID, bodies: tuple[str, str | None] | None = None
+    ) -> Outgoing:
+        """What to send for a record already in the store (a retry): its bytes and thread."""
+        with self.store.session() as session:
+            stored = session.get(OutboundEmail, record_id)
+            assert stored is not None and stored.raw_message is not None
+            thread_id = None
+            if stored.reply_to_message_uid is not None:
+                thread_id = resolve_reply(session, stored.reply_to_message_uid).thread_id
+            return Outgoing(record_id, stored.raw_message, thread_id, bodies)
 
-        ``raw`` and ``bodies`` save reloading and re-parsing a message the caller just built;
-        ``record`` (the ``pending`` record the caller just committed, with ``raw`` and the
-        ``thread_id`` it resolved) saves reading the record back before and after the send.
-        """
-        if record is None:
-            with self.store.session() as session:
-                lazy_raw = [defer(OutboundEmail.raw_message)] if raw else None
-                stored = session.get(OutboundEmail, record_id, options=lazy_raw)
-                assert stored is not None
-                raw = raw or stored.raw_message
-                assert raw is not None
-                thread_id = None
-                if stored.reply_to_message_uid is not None:
-                    thread_id = resolve_reply(session, stored.reply_to_message_uid).thread_id
-        assert raw is not None
+    def _deliver(
+        self, outgoing: Outgoing, account: Account, progress: ProgressCallback | None
+    ) -> SendResponse:
+        """Hand the recorded bytes to the transport and settle the record."""
+        record_id, raw = outgoing.record_id, outgoing.raw
         try:
             transport = self.transport_for(account)
-            delivery = transport.send(raw, thread_id=thread_id, progress=progress)
+            delivery = transport.send(raw, thread_id=outgoing.thread_id, progress=progress)
         except TransportAuthError as exc:
             self._fail(record_id, str(exc))
             raise AuthFailure(
@@ -518,8 +514,10 @@ class SendCore:
             ) from exc
         crash_point("after_response")
         with self.store.session() as session:
-            bodies = bodies or bodies_of(raw)
-            record = self._mark_sent(session, record_id, delivery, account, bodies, record)
+            bodies = outgoing.bodies or bodies_of(raw)
+            record = self._mark_sent(
+                session, record_id, delivery, account, bodies, outgoing.snapshot
+            )
             crash_point("before_status_update")
             return response_for(record)
 
@@ -587,54 +585,4 @@ def _unchanged_since_read(record: OutboundEmail) -> Update:
         col(OutboundEmail.id) == record.id,
         col(OutboundEmail.status) == record.status,
         col(OutboundEmail.attempts) == record.attempts,
-    )
-
-
-def draft_fields(draft: Draft) -> dict[str, Any]:
-    """A draft's content as request fields (attachments are handled separately)."""
-    fields: dict[str, Any] = {
-        "to": draft.to,
-        "cc": draft.cc or None,
-        "bcc": draft.bcc or None,
-        "subject": draft.subject,
-        "body_text": draft.body_text,
-        "body_html": draft.body_html,
-        "context_type": draft.context_type,
-        "context_id": draft.context_id,
-    }
-    if draft.reply_to_message_uid is not None:
-        fields["reply_to_message_uid"] = draft.reply_to_message_uid
-    else:
-        fields["from_account_id"] = draft.account_id
-    return fields
-
-
-def _check_size(attachments: list[Attachment]) -> None:
-    """Refuse attachments that alone exceed Gmail's limit, naming each one."""
-    details = [
-        ErrorDetail(
-            f"attachments[{i}]",
-            f"{a.filename!r} is {len(a.data) / MiB:.1f} MiB encoded as "
-            f"{encoded_size(len(a.data)) / MiB:.1f} MiB; Gmail's limit is 35 MiB per message",
-        )
-        for i, a in enumerate(attachments)
-        if encoded_size(len(a.data)) > GMAIL_MAX_MESSAGE_BYTES
-    ]
-    if details:
-        raise ValidationFailed("The message is larger than Gmail accepts.", details)
-
-
-def _check_built_size(raw: bytes, attachments: list[dict[str, object]]) -> None:
-    """Refuse a whole message over Gmail's limit, naming its largest attachment."""
-    if len(raw) <= GMAIL_MAX_MESSAGE_BYTES:
-        return
-    field = "attachments"
-    note = ""
-    if attachments:
-        index = max(range(len(attachments)), key=lambda i: int(attachments[i]["size"]))  # type: ignore[call-overload]
-        field = f"attachments[{index}]"
-        note = f"; the largest attachment is {attachments[index]['filename']!r}"
-    raise ValidationFailed(
-        "The message is larger than Gmail accepts.",
-        [ErrorDetail(field, f"the message is {len(raw) / MiB:.1f} MiB, over Gmail's 35 MiB{note}")],
     )

@@ -34,6 +34,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
+from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES
 from exante_tui.providers.base import (
     Delivery,
     ProgressCallback,
@@ -47,8 +48,6 @@ T = TypeVar("T")
 
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com/"
 
-MAX_MESSAGE_BYTES = 36_700_160
-"""Gmail's limit for one message (35 MiB), the ``maxSize`` of ``messages.send``."""
 
 UPLOAD_CHUNK_SIZE = 1024 * 1024
 """Resumable upload chunk size; Google requires a multiple of 256 KiB."""
@@ -145,10 +144,10 @@ class GmailTransport:
         ``progress(sent, total)`` is called after each uploaded chunk and once at the end.
         """
         total = len(raw)
-        if total > MAX_MESSAGE_BYTES:
+        if total > GMAIL_MAX_MESSAGE_BYTES:
             raise TransportError(
                 f"The message is {total:,} bytes; Gmail accepts at most "
-                f"{MAX_MESSAGE_BYTES:,} bytes (35 MiB) per message."
+                f"{GMAIL_MAX_MESSAGE_BYTES:,} bytes (35 MiB) per message."
             )
         messages = self._messages
         body = {"threadId": thread_id} if thread_id else {}
