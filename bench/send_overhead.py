@@ -61,13 +61,13 @@ from googleapiclient.discovery import build
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from builders import write_token_file  # noqa: E402
+from builders import stored_raw, write_token_file  # noqa: E402
 from exante_tui.config import Settings  # noqa: E402
 from exante_tui.core.mime import OutgoingMessage, build_message, new_message_id  # noqa: E402
 from exante_tui.providers.auth import load_credentials  # noqa: E402
 from exante_tui.providers.gmail import GmailTransport  # noqa: E402
 from exante_tui.services import Services  # noqa: E402
-from exante_tui.store.models import Account, OutboundEmail  # noqa: E402
+from exante_tui.store.models import Account  # noqa: E402
 from fakes.gmail_server import FakeGmail, fake_credentials  # noqa: E402
 
 MiB = 1024 * 1024
@@ -439,10 +439,7 @@ def large_send(
             result.traced_peak = tracemalloc.get_traced_memory()[1] - baseline
             tracemalloc.stop()
         assert response.status == "sent", response
-        with services.store.session() as session:
-            record = session.get(OutboundEmail, response.outbound_email_uid)
-            assert record is not None and record.raw_message is not None
-            result.raw_message = len(record.raw_message)
+        result.raw_message = len(stored_raw(services, response.outbound_email_uid))
         if profiler is not None:
             _print_profile(f"core send, {attachment_bytes / MiB:g} MiB attachment", profiler)
     result.body_bytes, result.header_bytes = http.body_bytes, http.header_bytes

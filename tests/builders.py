@@ -6,12 +6,14 @@ import base64
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Conversation, EmailMessage
+from exante_tui.store.raw_messages import load_raw_message
 from fakes.gmail_server import DEFAULT_TOKEN
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -90,3 +92,11 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         tick.wait(0.01)
+
+
+def stored_raw(services: Services, record_id: uuid.UUID) -> bytes:
+    """The bytes the store keeps for an outbound email (what a retry would resend)."""
+    with services.store.session() as session:
+        raw = load_raw_message(session, record_id)
+    assert raw is not None, f"no stored message for {record_id}"
+    return raw

@@ -19,6 +19,7 @@ from exante_tui.store.models import (
     OutboundEmail,
     SendStatus,
 )
+from exante_tui.store.raw_messages import save_raw_message
 
 OWNER = "billing@northwind.example"
 SECOND = "ada@northwind.example"
@@ -198,21 +199,21 @@ def _add_outbox(services: Services, owner: Account, now: datetime) -> None:
         date=now - timedelta(hours=3),
         body_text="Hello,\n\nA friendly reminder that INV-2024-011 is due on Friday.\n",
     )
+    failed = OutboundEmail(
+        account_id=owner.id,
+        from_address=message.from_address,
+        to=message.to,
+        subject=message.subject,
+        rfc_message_id=message.message_id,
+        status=SendStatus.FAILED,
+        error="Gmail did not send the message: HTTP 503 backend error (retries exhausted)",
+        attempts=6,
+        created_at=now - timedelta(hours=3),
+    )
     with services.store.session() as session:
-        session.add(
-            OutboundEmail(
-                account_id=owner.id,
-                from_address=message.from_address,
-                to=message.to,
-                subject=message.subject,
-                rfc_message_id=message.message_id,
-                status=SendStatus.FAILED,
-                error="Gmail did not send the message: HTTP 503 backend error (retries exhausted)",
-                raw_message=build_message(message),
-                attempts=6,
-                created_at=now - timedelta(hours=3),
-            )
-        )
+        session.add(failed)
+        session.flush()
+        save_raw_message(session, failed.id, build_message(message))
 
 
 def build_demo(services: Services, now: datetime) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 
-from exante_tui.core.mime import Attachment, OutgoingMessage, build_message, html_to_text
+import pytest
+
+from exante_tui.core.mime import (
+    Attachment,
+    Base64Text,
+    OutgoingMessage,
+    build_message,
+    html_to_text,
+)
 
 WHEN = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 
@@ -107,11 +116,15 @@ def test_html_to_text_keeps_paragraphs() -> None:
     )
 
 
-def test_attachment_bodies_match_the_email_package_byte_for_byte() -> None:
-    """The block-wise attachment encoding writes what ``email`` itself would write."""
+@pytest.mark.parametrize("given_as", ["bytes", "base64 text"])
+def test_attachment_bodies_match_the_email_package_byte_for_byte(given_as: str) -> None:
+    """The block-wise attachment encoding writes what ``email`` itself would write, from
+    decoded bytes (drafts) or from the request's base64 (sends), over several blocks."""
     from email.policy import SMTP
 
     data = bytes(range(256)) * 700 + b"tail"  # not a multiple of the 57-byte line
+    content = data if given_as == "bytes" else Base64Text(base64.b64encode(data).decode())
+    assert len(content) == len(data)
     raw = build_message(
         OutgoingMessage(
             from_address="a@northwind.example",
@@ -120,7 +133,7 @@ def test_attachment_bodies_match_the_email_package_byte_for_byte() -> None:
             message_id="<m@northwind.example>",
             date=WHEN,
             body_text="x",
-            attachments=[Attachment("a.bin", "application/octet-stream", data)],
+            attachments=[Attachment("a.bin", "application/octet-stream", content)],
         )
     )
     parsed = message_from_bytes(raw, policy=default)

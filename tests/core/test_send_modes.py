@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from builders import add_thread, b64, write_token_file
+from builders import add_thread, b64, stored_raw, write_token_file
 from exante_tui.core.errors import AuthFailure, NotFound, ProviderFailure, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import (
@@ -274,7 +274,7 @@ def test_retry_of_failed_record_resends_same_bytes(
     assert "503" in (record(services, uid).error or "")
     response = services.core.retry(uid)
     assert response.status == "sent"
-    assert fake_gmail.sent[0]["raw"] == record(services, uid).raw_message
+    assert fake_gmail.sent[0]["raw"] == stored_raw(services, uid)
     assert services.core.retry(uid) == response  # retrying a sent record just replays it
     assert len(fake_gmail.sent) == 1
 

@@ -156,3 +156,26 @@ def test_text_fields_refuse_injection_and_nul(field: str, value: str, reason: st
 def test_multiline_bodies_are_fine() -> None:
     request = {"from_account_id": ACCOUNT, "to": ["a@b.example"], "subject": "s\tt"}
     assert parse_send_request({**request, "body_text": "a\r\nb\n\tc"}).body_text == "a\r\nb\n\tc"
+
+
+@pytest.mark.parametrize(
+    ("tail", "valid"),
+    [
+        ("", True),
+        ("QQ==", True),
+        ("QQ==QUJD", False),  # padding in the middle
+        ("QUJ", False),  # not a multiple of four
+        ("QU\nJD", False),  # a line break
+        ("QUJé", False),  # not ASCII
+    ],
+)
+def test_long_base64_is_checked_across_blocks(tail: str, valid: bool) -> None:
+    """Attachments are checked block by block: a fault is found wherever it is."""
+    from exante_tui.core.attachments import BASE64_BLOCK_CHARS, check_base64
+
+    text = "QUJD" * (BASE64_BLOCK_CHARS // 2) + tail  # two whole blocks before the tail
+    if valid:
+        assert check_base64(text) == text
+    else:
+        with pytest.raises(ValueError, match="strict base64"):
+            check_base64(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from textual.widgets import Static
 
+from builders import stored_raw
 from exante_tui.config import Settings
 from exante_tui.services import Services
 from exante_tui.store import queries
@@ -58,8 +59,9 @@ async def test_reply_goes_to_the_sender_in_thread(make_app, demo_services, recor
     assert sent_record.cc == []
     assert sent_record.subject == "Re: Q3 retainer renewal"
     assert sent_record.reply_to_message_uid == parent.id
-    assert b"In-Reply-To: <demo-1-0@mail.northwind.example>" in (sent_record.raw_message or b"")
-    assert b"Thanks!\r\n\r\nOn 2026-11-19 13:00, Ken Sato" in (sent_record.raw_message or b"")
+    raw = stored_raw(demo_services, sent_record.id)
+    assert b"In-Reply-To: <demo-1-0@mail.northwind.example>" in raw
+    assert b"Thanks!\r\n\r\nOn 2026-11-19 13:00, Ken Sato" in raw
 
 
 async def test_reply_all_keeps_everyone_but_the_inbox(make_app, demo_services, recorder) -> None:

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import io
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from exante_tui.core.addresses import bare_address
+from exante_tui.core.attachments import BASE64_BLOCK_CHARS, decoded_size
 from exante_tui.core.headers import SMTP_POLICY
 
 
 @dataclass(frozen=True)
+class Base64Text:
+    """Attachment content still in a request's checked, strict base64.
+
+    Decoded block by block while the message is built, so a large attachment is never
+    held decoded as well as encoded. ``len()`` is the decoded size.
+    """
+
+    text: str
+
+    def __len__(self) -> int:
+        return decoded_size(self.text)
+
+
+@dataclass(frozen=True)
 class Attachment:
-    """A decoded attachment ready to go into a message."""
+    """An attachment ready to go into a message: its bytes, or its base64 text."""
 
     filename: str
     content_type: str
-    data: bytes
+    data: bytes | Base64Text
 
 
 @dataclass(frozen=True)
@@ -113,7 +130,7 @@ def build_message(message: OutgoingMessage) -> bytes:
 
 
 _LINE_BYTES = 57  # base64 of 57 bytes is one 76-character line, as the email package writes
-_BLOCK_BYTES = _LINE_BYTES * 1024
+_BLOCK_BYTES = BASE64_BLOCK_CHARS // 4 * 3  # 1,024 lines
 
 
 def _encode_lines(data: bytes) -> bytes:
@@ -121,7 +138,18 @@ def _encode_lines(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
-def _splice(raw: bytes, placeholders: list[tuple[bytes, bytes]]) -> bytes:
+def _blocks(data: bytes | Base64Text) -> Iterator[bytes]:
+    """The content in decoded blocks of ``_BLOCK_BYTES`` (the last one shorter)."""
+    if isinstance(data, Base64Text):
+        text = data.text
+        for start in range(0, len(text), BASE64_BLOCK_CHARS):
+            yield binascii.a2b_base64(text[start : start + BASE64_BLOCK_CHARS])
+        return
+    for start in range(0, len(data), _BLOCK_BYTES):
+        yield data[start : start + _BLOCK_BYTES]
+
+
+def _splice(raw: bytes, placeholders: list[tuple[bytes, bytes | Base64Text]]) -> bytes:
     """Put each attachment's base64 where its one-line placeholder is, block by block.
 
     The email package would hold several encoded copies of every attachment at once;
@@ -132,8 +160,8 @@ def _splice(raw: bytes, placeholders: list[tuple[bytes, bytes]]) -> bytes:
     for encoded_placeholder, data in placeholders:
         start = raw.index(encoded_placeholder, position)
         out.write(raw[position:start])
-        for block in range(0, len(data), _BLOCK_BYTES):
-            out.write(_encode_lines(data[block : block + _BLOCK_BYTES]))
+        for block in _blocks(data):
+            out.write(_encode_lines(block))
         position = start + len(encoded_placeholder)
     out.write(raw[position:])
     return out.getvalue()

@@ -13,7 +13,6 @@ kills itself (SIGKILL, as ``kill -9``) when it reaches that step: ``before_recor
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import uuid
@@ -24,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Update, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
@@ -42,6 +40,7 @@ from exante_tui.core.errors import (
 from exante_tui.core.history import bodies_of, record_sent_message
 from exante_tui.core.mime import (
     Attachment,
+    Base64Text,
     OutgoingMessage,
     build_message,
     html_to_text,
@@ -64,6 +63,11 @@ from exante_tui.providers.base import (
 )
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft, DraftAttachment, OutboundEmail, SendStatus
+from exante_tui.store.raw_messages import (
+    load_raw_message,
+    replace_raw_message,
+    save_raw_message,
+)
 from exante_tui.store.types import utcnow
 
 TransportFactory = Callable[[Account], Transport]
@@ -89,7 +93,6 @@ _CONTENT_COLUMNS = (
     "context_type",
     "context_id",
     "attachments",
-    "raw_message",
 )
 
 
@@ -128,11 +131,10 @@ class Outgoing:
     snapshot: OutboundEmail | None = None
 
     @classmethod
-    def just_recorded(cls, record: OutboundEmail, prepared: PreparedSend) -> Outgoing:
-        """A record the caller has just committed for ``prepared``."""
-        assert record.raw_message is not None
+    def just_recorded(cls, record: OutboundEmail, raw: bytes, prepared: PreparedSend) -> Outgoing:
+        """A record (and its bytes) the caller has just committed for ``prepared``."""
         thread_id = prepared.reply.thread_id if prepared.reply else None
-        return cls(record.id, record.raw_message, thread_id, prepared.bodies, record)
+        return cls(record.id, raw, thread_id, prepared.bodies, record)
 
 
 def response_for(record: OutboundEmail) -> SendResponse:
@@ -195,7 +197,7 @@ class SendCore:
             return self._send_draft(request.draft_uid, progress)
         digest = request_hash(request)
         key = request.idempotency_key
-        attachments = self._decode(request)
+        attachments = self._attachments_of(request)
         try:
             # One session: resolve the sender, look the key up, commit the pending record.
             with self.store.session() as session:
@@ -204,16 +206,17 @@ class SendCore:
                     existing = _by_key(session, prepared.account.id, key)
                     if existing is not None:
                         return self._replay_keyed(existing, digest)
-                record = self._new_record(prepared, idempotency_key=key, request_hash=digest)
+                record, raw = self._new_record(prepared, idempotency_key=key, request_hash=digest)
                 crash_point("before_record")
-                session.add(record)
+                _add_record(session, record, raw)
         except IntegrityError:
             existing = self._find_by_key(prepared.account.id, key or "")
             if existing is None:
                 raise
             return self._replay_keyed(existing, digest)
         crash_point("after_record")
-        return self._deliver(Outgoing.just_recorded(record, prepared), prepared.account, progress)
+        outgoing = Outgoing.just_recorded(record, raw, prepared)
+        return self._deliver(outgoing, prepared.account, progress)
 
     def retry(
         self, outbound_email_uid: uuid.UUID, progress: ProgressCallback | None = None
@@ -292,23 +295,25 @@ class SendCore:
             self._refresh_record(existing.id, prepared)
             outgoing = self._stored(existing.id, prepared.bodies)
             return self._deliver(outgoing, prepared.account, progress)
-        record = self._new_record(prepared, draft_uid=draft_uid)
+        record, raw = self._new_record(prepared, draft_uid=draft_uid)
         try:
-            self._insert(record)
+            self._insert(record, raw)
         except IntegrityError:
             with self.store.session() as session:
                 other = session.exec(
                     select(OutboundEmail).where(OutboundEmail.draft_uid == draft_uid)
                 ).one()
             return replay(other)
-        return self._deliver(Outgoing.just_recorded(record, prepared), prepared.account, progress)
+        outgoing = Outgoing.just_recorded(record, raw, prepared)
+        return self._deliver(outgoing, prepared.account, progress)
 
     # -- preparation ----------------------------------------------------------------------
 
     @staticmethod
-    def _decode(request: ComposedFields) -> list[Attachment]:
+    def _attachments_of(request: ComposedFields) -> list[Attachment]:
+        """The request's attachments, left in base64 until the message is built."""
         return [
-            Attachment(a.filename, a.content_type, base64.b64decode(a.data_base64))
+            Attachment(a.filename, a.content_type, Base64Text(a.data_base64))
             for a in request.attachments or []
         ]
 
@@ -361,11 +366,12 @@ class SendCore:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
         draft_uid: uuid.UUID | None = None,
-    ) -> OutboundEmail:
+    ) -> tuple[OutboundEmail, bytes]:
+        """A ``pending`` record for ``prepared`` and the message's bytes."""
         message, fields = prepared.message, prepared.fields
         raw = build_message(message)
         check_message_size(raw, prepared.attachment_meta)
-        return OutboundEmail(
+        record = OutboundEmail(
             account_id=prepared.account.id,
             from_address=message.from_address,
             to=message.to,
@@ -381,19 +387,19 @@ class SendCore:
             context_type=fields.context_type,
             context_id=fields.context_id,
             attachments=prepared.attachment_meta,
-            raw_message=raw,
             attempts=1,
             created_at=self.clock(),
             attempted_at=self.clock(),
         )
+        return record, raw
 
     # -- records --------------------------------------------------------------------------
 
-    def _insert(self, record: OutboundEmail) -> None:
+    def _insert(self, record: OutboundEmail, raw: bytes) -> None:
         """Commit the ``pending`` record before any network call."""
         crash_point("before_record")
         with self.store.session() as session:
-            session.add(record)
+            _add_record(session, record, raw)
         crash_point("after_record")
 
     def _load(self, record_id: uuid.UUID) -> tuple[OutboundEmail, Account]:
@@ -452,7 +458,7 @@ class SendCore:
                 _unchanged_since_read(record).values(status=status, error=error)
             )
             if result.rowcount == 1 and delivery is not None and account is not None:
-                bodies = bodies_of(record.raw_message or b"")
+                bodies = bodies_of(load_raw_message(session, record.id) or b"")
                 self._mark_sent(session, record.id, delivery, account, bodies)
 
     def _refresh_record(self, record_id: uuid.UUID, prepared: PreparedSend) -> None:
@@ -461,9 +467,10 @@ class SendCore:
             record = session.get(OutboundEmail, record_id)
             assert record is not None
             message = replace(prepared.message, message_id=record.rfc_message_id)
-            fresh = self._new_record(replace(prepared, message=message))
+            fresh, raw = self._new_record(replace(prepared, message=message))
             for name in _CONTENT_COLUMNS:
                 setattr(record, name, getattr(fresh, name))
+            replace_raw_message(session, record_id, raw)
 
     # -- delivery ---------------------------------------------------------------------------
 
@@ -473,11 +480,12 @@ class SendCore:
         """What to send for a record already in the store (a retry): its bytes and thread."""
         with self.store.session() as session:
             stored = session.get(OutboundEmail, record_id)
-            assert stored is not None and stored.raw_message is not None
+            raw = load_raw_message(session, record_id)
+            assert stored is not None and raw is not None
             thread_id = None
             if stored.reply_to_message_uid is not None:
                 thread_id = resolve_reply(session, stored.reply_to_message_uid).thread_id
-            return Outgoing(record_id, stored.raw_message, thread_id, bodies)
+            return Outgoing(record_id, raw, thread_id, bodies)
 
     def _deliver(
         self, outgoing: Outgoing, account: Account, progress: ProgressCallback | None
@@ -536,9 +544,7 @@ class SendCore:
         attached again without a SELECT); without it the record is read first.
         """
         if record is None:
-            record = session.get(
-                OutboundEmail, record_id, options=[defer(OutboundEmail.raw_message)]
-            )
+            record = session.get(OutboundEmail, record_id)
             assert record is not None
         else:
             session.add(record)
@@ -568,6 +574,13 @@ class SendCore:
             assert record is not None
             record.status = status
             record.error = error
+
+
+def _add_record(session: Session, record: OutboundEmail, raw: bytes) -> None:
+    """Put a new record and its message's bytes in ``session``."""
+    session.add(record)
+    session.flush()
+    save_raw_message(session, record.id, raw)
 
 
 def _by_key(session: Session, account_id: uuid.UUID, key: str) -> OutboundEmail | None:

@@ -105,6 +105,14 @@ def _dedupe(details: list[ErrorDetail]) -> list[ErrorDetail]:
     return list(seen.values())
 
 
+def _sha256_of_text(text: str, block: int = 1024 * 1024) -> str:
+    """SHA-256 of ASCII ``text``, encoded a block at a time rather than copied whole."""
+    digest = hashlib.sha256()
+    for start in range(0, len(text), block):
+        digest.update(text[start : start + block].encode("ascii"))
+    return digest.hexdigest()
+
+
 def request_hash(request: SendRequest) -> str:
     """A stable digest of everything that makes the message, for idempotency comparisons."""
     canonical = request.model_dump(
@@ -116,7 +124,7 @@ def request_hash(request: SendRequest) -> str:
             {
                 "filename": a.filename,
                 "content_type": a.content_type,
-                "sha256": hashlib.sha256(a.data_base64.encode("ascii")).hexdigest(),
+                "sha256": _sha256_of_text(a.data_base64),
             }
             for a in request.attachments
         ]

@@ -180,11 +180,21 @@ class OutboundEmail(SQLModel, table=True):
     context_type: str | None = None
     context_id: uuid.UUID | None = None
     attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
-    raw_message: bytes | None = Field(default=None, sa_type=LargeBinary)
-    """The exact bytes handed to the provider, so a retry resends the same message."""
     attempts: int = 0
     created_at: datetime = _created()
     attempted_at: datetime | None = _when()
     """When the latest send attempt started (a ``pending`` record older than this plus a
     grace period belongs to a send that died)."""
     sent_at: datetime | None = _when()
+
+
+class OutboundRawChunk(SQLModel, table=True):
+    """A piece of the exact bytes an outbound email hands to the provider (a retry resends
+    the same message). Stored in pieces so a large message is never copied whole by the
+    database driver; :mod:`exante_tui.store.raw_messages` writes and reads them."""
+
+    outbound_email_id: uuid.UUID = Field(
+        foreign_key="outboundemail.id", primary_key=True, ondelete="CASCADE"
+    )
+    position: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)

@@ -1,0 +1,114 @@
+"""Outbound raw messages: stored in pieces, read back whole, moved by migration 0006."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from alembic import command
+from sqlalchemy import LargeBinary, Uuid, column, delete, table, update
+from sqlmodel import col, select
+
+from exante_tui.services import Services
+from exante_tui.store.db import Store, alembic_config
+from exante_tui.store.models import Account, OutboundEmail, OutboundRawChunk, Provider
+from exante_tui.store.raw_messages import (
+    CHUNK_BYTES,
+    load_raw_message,
+    replace_raw_message,
+    save_raw_message,
+)
+
+
+def _new_record(services: Services, raw: bytes) -> uuid.UUID:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    record = OutboundEmail(
+        account_id=account.id, from_address="d@n.example", rfc_message_id="<x@n>"
+    )
+    with services.store.session() as session:
+        session.add(record)
+        session.flush()
+        save_raw_message(session, record.id, raw)
+    return record.id
+
+
+def _chunk_sizes(services: Services, record_id: uuid.UUID) -> list[int]:
+    with services.store.session() as session:
+        chunks = session.exec(
+            select(OutboundRawChunk)
+            .where(col(OutboundRawChunk.outbound_email_id) == record_id)
+            .order_by(col(OutboundRawChunk.position))
+        ).all()
+        return [len(c.data) for c in chunks]
+
+
+def test_a_large_message_is_stored_in_pieces_and_read_back_whole(services: Services) -> None:
+    raw = os.urandom(2 * CHUNK_BYTES + 12345)
+    record_id = _new_record(services, raw)
+    assert _chunk_sizes(services, record_id) == [CHUNK_BYTES, CHUNK_BYTES, 12345]
+    with services.store.session() as session:
+        assert load_raw_message(session, record_id) == raw
+
+
+def test_an_empty_message_is_one_empty_piece(services: Services) -> None:
+    record_id = _new_record(services, b"")
+    assert _chunk_sizes(services, record_id) == [0]
+    with services.store.session() as session:
+        assert load_raw_message(session, record_id) == b""
+        assert load_raw_message(session, uuid.uuid4()) is None
+
+
+def test_replacing_drops_every_old_piece(services: Services) -> None:
+    record_id = _new_record(services, os.urandom(3 * CHUNK_BYTES))
+    with services.store.session() as session:
+        replace_raw_message(session, record_id, b"short")
+    assert _chunk_sizes(services, record_id) == [5]
+    with services.store.session() as session:
+        assert load_raw_message(session, record_id) == b"short"
+
+
+def test_pieces_go_with_their_record(services: Services) -> None:
+    record_id = _new_record(services, os.urandom(CHUNK_BYTES + 1))
+    with services.store.session() as session:
+        session.execute(delete(Account))
+    assert _chunk_sizes(services, record_id) == []
+
+
+_OLD_RECORDS = table("outboundemail", column("id", Uuid()), column("raw_message", LargeBinary()))
+"""``outboundemail`` as revision 0005 left it: the bytes in a column of the record."""
+
+
+def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
+    config = alembic_config(store.url)
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_migration_0006_moves_stored_messages_and_back(db_url: str) -> None:
+    store = Store(db_url, migrate=False)
+    raw = b"From: d@n.example\r\n\r\nbody\r\n"
+    try:
+        _migrate(store, "head")  # PostgreSQL test databases come migrated already
+        _migrate(store, "0005", down=True)
+        with store.session() as session:
+            account = Account(email="d@n.example", provider=Provider.OUTBOX)
+            session.add(account)
+            session.flush()
+            record = OutboundEmail(
+                account_id=account.id, from_address="d@n.example", rfc_message_id="<x@n>"
+            )
+            session.add(record)
+            session.flush()
+            session.execute(
+                update(_OLD_RECORDS).where(_OLD_RECORDS.c.id == record.id).values(raw_message=raw)
+            )
+        _migrate(store, "head")
+        with store.session() as session:
+            assert load_raw_message(session, record.id) == raw
+        _migrate(store, "0005", down=True)
+        with store.engine.connect() as connection:
+            kept = connection.execute(select(_OLD_RECORDS.c.raw_message)).scalar_one()
+        assert bytes(kept) == raw
+    finally:
+        store.close()
