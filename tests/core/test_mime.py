@@ -144,3 +144,24 @@ def test_attachment_bodies_match_the_email_package_byte_for_byte(given_as: str) 
     expected.set_content(data, maintype="application", subtype="octet-stream")
     body = expected.as_bytes(policy=SMTP).split(b"\r\n\r\n", 1)[1]
     assert body in raw
+
+
+def test_repeated_headers_build_the_same_bytes_every_time() -> None:
+    """Header objects are reused between messages; folding one must not change it."""
+    many = [f"Cliente Número {i} <c{i}@contoso.example>" for i in range(12)]
+    message = OutgoingMessage(
+        from_address="Northwind Billing <billing@northwind.example>",
+        to=many,
+        cc=["Zoë Ünal <zoe@contoso.example>"],
+        subject="Facture n° INV-2024-001 — rappel, " * 3,
+        message_id="<same@northwind.example>",
+        date=WHEN,
+        body_text="x",
+    )
+    first = build_message(message)
+    assert build_message(message) == first == build_message(message)
+    parsed = message_from_bytes(first, policy=default)
+    assert [a.addr_spec for a in parsed["To"].addresses] == [
+        f"c{i}@contoso.example" for i in range(12)
+    ]
+    assert max(len(line) for line in first.split(b"\r\n")) <= 78

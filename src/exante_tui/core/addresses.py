@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -14,8 +15,13 @@ from exante_tui.core.text_fields import has_line_break
 _FORBIDDEN = {"\r": "a carriage return", "\x00": "a NUL byte"}
 
 
+@lru_cache(maxsize=4096)
 def check_address(value: str) -> str:
-    """Return ``value`` normalised (``Name <addr>``) or raise ``ValueError`` saying why."""
+    """Return ``value`` normalised (``Name <addr>``) or raise ``ValueError`` saying why.
+
+    Cached: business mail goes to the same people again and again, and each check parses
+    the mailbox twice (the email package, then ``email-validator``).
+    """
     for char, name in _FORBIDDEN.items():
         if char in value:
             raise ValueError(f"contains {name}; header injection is not allowed")

@@ -45,20 +45,25 @@ def record_sent_message(
     account: Account,
     bodies: tuple[str, str | None],
 ) -> EmailMessage:
-    """File a sent record under its conversation (the parent's, or a new one for fresh mail)."""
+    """File a sent record under its conversation (the parent's, or a new one for fresh mail).
+
+    Nothing is flushed here: the rows go in with the session's next flush, in foreign-key
+    order (a new conversation has its id from birth).
+    """
     conversation = None
     parent = None
-    if record.reply_to_message_uid is not None:
-        parent = session.get(EmailMessage, record.reply_to_message_uid)
-        if parent is not None:
-            conversation = session.get(Conversation, parent.conversation_id)
-    if conversation is None and record.provider_thread_id:
-        conversation = session.exec(
-            select(Conversation).where(
-                Conversation.account_id == account.id,
-                Conversation.gmail_thread_id == record.provider_thread_id,
-            )
-        ).first()
+    with session.no_autoflush:
+        if record.reply_to_message_uid is not None:
+            parent = session.get(EmailMessage, record.reply_to_message_uid)
+            if parent is not None:
+                conversation = session.get(Conversation, parent.conversation_id)
+        if conversation is None and record.provider_thread_id:
+            conversation = session.exec(
+                select(Conversation).where(
+                    Conversation.account_id == account.id,
+                    Conversation.gmail_thread_id == record.provider_thread_id,
+                )
+            ).first()
     text, html = bodies
     snippet = snippet_of(text)
     if conversation is None:
@@ -74,7 +79,6 @@ def record_sent_message(
             snippet=snippet,
         )
         session.add(conversation)
-        session.flush()
     else:
         conversation.last_message_at = record.sent_at
         conversation.snippet = snippet

@@ -118,7 +118,8 @@ class PreparedSend:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One attempt to hand over: the record, its exact bytes, its thread, its bodies.
+    """One attempt to hand over: the record, its exact bytes and their Message-ID, its
+    thread, its bodies.
 
     ``bodies`` (None: parse them from ``raw``) and ``snapshot`` (the ``pending`` record as
     just committed; None: read it back) save work when the caller has just built them.
@@ -126,6 +127,7 @@ class Outgoing:
 
     record_id: uuid.UUID
     raw: bytes
+    message_id: str
     thread_id: str | None
     bodies: tuple[str, str | None] | None = None
     snapshot: OutboundEmail | None = None
@@ -134,7 +136,7 @@ class Outgoing:
     def just_recorded(cls, record: OutboundEmail, raw: bytes, prepared: PreparedSend) -> Outgoing:
         """A record (and its bytes) the caller has just committed for ``prepared``."""
         thread_id = prepared.reply.thread_id if prepared.reply else None
-        return cls(record.id, raw, thread_id, prepared.bodies, record)
+        return cls(record.id, raw, record.rfc_message_id, thread_id, prepared.bodies, record)
 
 
 def response_for(record: OutboundEmail) -> SendResponse:
@@ -485,7 +487,7 @@ class SendCore:
             thread_id = None
             if stored.reply_to_message_uid is not None:
                 thread_id = resolve_reply(session, stored.reply_to_message_uid).thread_id
-            return Outgoing(record_id, raw, thread_id, bodies)
+            return Outgoing(record_id, raw, stored.rfc_message_id, thread_id, bodies)
 
     def _deliver(
         self, outgoing: Outgoing, account: Account, progress: ProgressCallback | None
@@ -494,7 +496,12 @@ class SendCore:
         record_id, raw = outgoing.record_id, outgoing.raw
         try:
             transport = self.transport_for(account)
-            delivery = transport.send(raw, thread_id=outgoing.thread_id, progress=progress)
+            delivery = transport.send(
+                raw,
+                thread_id=outgoing.thread_id,
+                progress=progress,
+                message_id=outgoing.message_id,
+            )
         except TransportAuthError as exc:
             self._fail(record_id, str(exc))
             raise AuthFailure(
@@ -559,7 +566,8 @@ class SendCore:
         record.rfc_message_id = delivery.rfc_message_id or record.rfc_message_id
         record.sent_at = self.clock()
         if record.draft_uid is not None:
-            draft = session.get(Draft, record.draft_uid)
+            with session.no_autoflush:
+                draft = session.get(Draft, record.draft_uid)
             if draft is not None:
                 draft.outbound_email_uid = record.id
                 draft.claimed_by = draft.claimed_at = None

@@ -56,8 +56,12 @@ class Transport(Protocol):
         *,
         thread_id: str | None,
         progress: ProgressCallback | None = None,
+        message_id: str | None = None,
     ) -> Delivery:
         """Send ``raw`` and return the provider's identifiers, or raise ``TransportError``.
+
+        ``message_id`` is ``raw``'s Message-ID when the caller knows it (else it is read
+        from ``raw``'s headers).
 
         ``TransportAmbiguous`` means the message may have gone out; any other
         ``TransportError`` means it certainly did not.

@@ -138,10 +138,13 @@ class GmailTransport:
         *,
         thread_id: str | None,
         progress: ProgressCallback | None = None,
+        message_id: str | None = None,
     ) -> Delivery:
         """Send ``raw`` (RFC 5322 bytes), in ``thread_id`` if given, and return Gmail's ids.
 
-        ``progress(sent, total)`` is called after each uploaded chunk and once at the end.
+        ``progress(sent, total)`` is called after each uploaded chunk and once at the end;
+        ``message_id`` (read from ``raw`` if not given) finds the message after an
+        ambiguous failure.
         """
         total = len(raw)
         if total > GMAIL_MAX_MESSAGE_BYTES:
@@ -151,7 +154,7 @@ class GmailTransport:
             )
         messages = self._messages
         body = {"threadId": thread_id} if thread_id else {}
-        message_id = message_id_of(raw)
+        message_id = message_id or message_id_of(raw)
         settle = (lambda: self._search(message_id)) if message_id else None
         if total <= self._upload_threshold:
             body["raw"] = base64.urlsafe_b64encode(raw).decode("ascii")

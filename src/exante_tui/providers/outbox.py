@@ -24,12 +24,13 @@ class OutboxTransport:
         *,
         thread_id: str | None,
         progress: ProgressCallback | None = None,
+        message_id: str | None = None,
     ) -> Delivery:
         """Write ``raw`` atomically (temp file, then rename) and return outbox ids."""
-        message_id = f"outbox-{secrets.token_hex(8)}"
+        file_id = f"outbox-{secrets.token_hex(8)}"
         try:
             self.outbox_dir.mkdir(parents=True, exist_ok=True)
-            final = self.outbox_dir / f"{message_id}.eml"
+            final = self.outbox_dir / f"{file_id}.eml"
             partial = final.with_suffix(".part")
             partial.write_bytes(raw)
             os.replace(partial, final)
@@ -38,9 +39,9 @@ class OutboxTransport:
         if progress is not None:
             progress(len(raw), len(raw))
         return Delivery(
-            provider_message_id=message_id,
-            provider_thread_id=thread_id or message_id,
-            rfc_message_id=message_id_of(raw),
+            provider_message_id=file_id,
+            provider_thread_id=thread_id or file_id,
+            rfc_message_id=message_id or message_id_of(raw),
         )
 
     def find_sent(self, rfc_message_id: str) -> Delivery | None:
