@@ -1,17 +1,14 @@
-"""Token import, loading and refresh (against a loopback token endpoint)."""
+"""Token import, loading and refresh (against the loopback fake of Google's token endpoint)."""
 
 from __future__ import annotations
 
 import json
 import stat
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -22,10 +19,10 @@ from exante_tui.providers.auth import (
     write_private,
 )
 from exante_tui.providers.base import TransportAuthError
-from fakes.http import reply_json
+from fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 
 ACCOUNT = uuid.UUID("00000000-0000-4000-8000-000000000001")
-SECRET = "client-secret-value"
+SECRET = CLIENT_SECRET
 REFRESH = "refresh-secret-value"
 
 
@@ -34,7 +31,7 @@ def token_info(**changes: Any) -> dict[str, Any]:
         "token": "old-access-token",
         "refresh_token": REFRESH,
         "token_uri": "https://oauth2.googleapis.com/token",
-        "client_id": "client-id.apps.googleusercontent.com",
+        "client_id": CLIENT_ID,
         "client_secret": SECRET,
         "scopes": ["https://www.googleapis.com/auth/gmail.compose"],
         "expiry": "2099-01-01T00:00:00Z",
@@ -52,46 +49,11 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-class TokenEndpoint:
-    """A loopback OAuth token endpoint answering every POST with ``answer``."""
-
-    def __init__(self) -> None:
-        self.answer: tuple[int, dict[str, Any]] = (
-            200,
-            {"access_token": "new-access-token", "expires_in": 3600, "token_type": "Bearer"},
-        )
-        self.forms: list[dict[str, list[str]]] = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            disable_nagle_algorithm = True
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                endpoint.forms.append(parse_qs(self.rfile.read(length).decode()))
-                reply_json(self, *endpoint.answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/token"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
 @pytest.fixture
-def token_endpoint() -> Iterator[TokenEndpoint]:
-    endpoint = TokenEndpoint()
-    yield endpoint
-    endpoint.stop()
+def oauth() -> Iterator[FakeOAuth]:
+    """Google's token endpoint on a loopback port, handing out ``new-access-token``."""
+    with FakeOAuth(access_token="new-access-token") as fake:
+        yield fake
 
 
 def test_import_token_writes_0600_in_0700_dir(tmp_path: Path) -> None:
@@ -167,32 +129,28 @@ def test_write_private_tightens_an_existing_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["secret.json"]
 
 
-def test_load_unexpired_token_makes_no_request(
-    tmp_path: Path, token_endpoint: TokenEndpoint
-) -> None:
+def test_load_unexpired_token_makes_no_request(tmp_path: Path, oauth: FakeOAuth) -> None:
     path = write_json(tmp_path / "t.json", token_info())
 
-    credentials = load_credentials(path, token_uri=token_endpoint.uri)
+    credentials = load_credentials(path, token_uri=oauth.token_uri)
 
     assert credentials.token == "old-access-token"
-    assert token_endpoint.forms == []
+    assert oauth.token_forms == []
 
 
-def test_expired_token_is_refreshed_and_written_back(
-    tmp_path: Path, token_endpoint: TokenEndpoint
-) -> None:
+def test_expired_token_is_refreshed_and_written_back(tmp_path: Path, oauth: FakeOAuth) -> None:
     path = import_token(
         write_json(tmp_path / "t.json", token_info(expiry="2020-01-01T00:00:00Z")),
         tmp_path / "tokens",
         ACCOUNT,
     )
 
-    credentials = load_credentials(path, token_uri=token_endpoint.uri)
+    credentials = load_credentials(path, token_uri=oauth.token_uri)
 
     assert credentials.token == "new-access-token"
-    [form] = token_endpoint.forms
-    assert form["grant_type"] == ["refresh_token"]
-    assert form["refresh_token"] == [REFRESH]
+    [form] = oauth.token_forms
+    assert form["grant_type"] == "refresh_token"
+    assert form["refresh_token"] == REFRESH
     saved = json.loads(path.read_text())
     assert saved["token"] == "new-access-token"
     assert saved["refresh_token"] == REFRESH
@@ -200,21 +158,18 @@ def test_expired_token_is_refreshed_and_written_back(
     assert mode(path) == 0o600
 
 
-def test_missing_access_token_is_refreshed(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
+def test_missing_access_token_is_refreshed(tmp_path: Path, oauth: FakeOAuth) -> None:
     path = write_json(tmp_path / "t.json", token_info(token=None, expiry=None))
 
-    assert load_credentials(path, token_uri=token_endpoint.uri).token == "new-access-token"
+    assert load_credentials(path, token_uri=oauth.token_uri).token == "new-access-token"
 
 
-def test_invalid_grant_is_an_auth_error(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
-    token_endpoint.answer = (
-        400,
-        {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
-    )
+def test_invalid_grant_is_an_auth_error(tmp_path: Path, oauth: FakeOAuth) -> None:
+    oauth.revoked.add(REFRESH)
     path = write_json(tmp_path / "t.json", token_info(expiry="2020-01-01T00:00:00Z"))
 
     with pytest.raises(TransportAuthError, match="expired or been revoked") as caught:
-        load_credentials(path, token_uri=token_endpoint.uri)
+        load_credentials(path, token_uri=oauth.token_uri)
 
     assert REFRESH not in str(caught.value)
     assert SECRET not in str(caught.value)
