@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
+from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import LargeBinary, Uuid, column, delete, table, update
 from sqlmodel import col, select
@@ -85,30 +88,60 @@ def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
+def _old_record(store: Store, raw: bytes) -> uuid.UUID:
+    """A record as revision 0005 stored it, with ``raw`` in its own column."""
+    with store.session() as session:
+        account = Account(email="d@n.example", provider=Provider.OUTBOX)
+        session.add(account)
+        session.flush()
+        record = OutboundEmail(
+            account_id=account.id, from_address="d@n.example", rfc_message_id="<x@n>"
+        )
+        session.add(record)
+        session.flush()
+        session.execute(
+            update(_OLD_RECORDS).where(_OLD_RECORDS.c.id == record.id).values(raw_message=raw)
+        )
+        return record.id
+
+
+def _old_column(store: Store) -> bytes | None:
+    with store.engine.connect() as connection:
+        value = connection.execute(select(_OLD_RECORDS.c.raw_message)).scalar_one()
+    return None if value is None else bytes(value)
+
+
 def test_migration_0006_moves_stored_messages_and_back(db_url: str) -> None:
     store = Store(db_url, migrate=False)
     raw = b"From: d@n.example\r\n\r\nbody\r\n"
     try:
         _migrate(store, "head")  # PostgreSQL test databases come migrated already
         _migrate(store, "0005", down=True)
-        with store.session() as session:
-            account = Account(email="d@n.example", provider=Provider.OUTBOX)
-            session.add(account)
-            session.flush()
-            record = OutboundEmail(
-                account_id=account.id, from_address="d@n.example", rfc_message_id="<x@n>"
-            )
-            session.add(record)
-            session.flush()
-            session.execute(
-                update(_OLD_RECORDS).where(_OLD_RECORDS.c.id == record.id).values(raw_message=raw)
-            )
+        record_id = _old_record(store, raw)
         _migrate(store, "head")
         with store.session() as session:
-            assert load_raw_message(session, record.id) == raw
+            assert load_raw_message(session, record_id) == raw
         _migrate(store, "0005", down=True)
-        with store.engine.connect() as connection:
-            kept = connection.execute(select(_OLD_RECORDS.c.raw_message)).scalar_one()
-        assert bytes(kept) == raw
+        assert _old_column(store) == raw
+    finally:
+        store.close()
+
+
+def test_migration_0006_on_sqlite_without_drop_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before SQLite 3.35 the old column is emptied, not dropped; both ways still work."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+    raw = b"From: d@n.example\r\n\r\nold sqlite\r\n"
+    try:
+        _migrate(store, "0005")
+        record_id = _old_record(store, raw)
+        _migrate(store, "head")
+        with store.session() as session:
+            assert load_raw_message(session, record_id) == raw
+        assert _old_column(store) is None
+        _migrate(store, "0005", down=True)
+        assert _old_column(store) == raw
     finally:
         store.close()

@@ -15,6 +15,8 @@ from exante_tui.store.models import OutboundRawChunk
 
 CHUNK_BYTES = 1024 * 1024
 _CHUNKS = OutboundRawChunk.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_CHUNKS)
+"""One statement, compiled once, for every piece (a piece at a time: never all at once)."""
 
 
 def save_raw_message(session: Session, record_id: uuid.UUID, raw: bytes) -> None:
@@ -22,13 +24,12 @@ def save_raw_message(session: Session, record_id: uuid.UUID, raw: bytes) -> None
     connection = session.connection()
     view = memoryview(raw)
     for position, start in enumerate(range(0, max(len(raw), 1), CHUNK_BYTES)):
-        connection.execute(
-            insert(_CHUNKS).values(
-                outbound_email_id=record_id,
-                position=position,
-                data=view[start : start + CHUNK_BYTES],
-            )
-        )
+        piece = {
+            "outbound_email_id": record_id,
+            "position": position,
+            "data": view[start : start + CHUNK_BYTES],
+        }
+        connection.execute(_INSERT, piece)
 
 
 def replace_raw_message(session: Session, record_id: uuid.UUID, raw: bytes) -> None:

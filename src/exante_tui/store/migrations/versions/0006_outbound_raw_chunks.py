@@ -5,6 +5,7 @@ Revises: 0005
 Create Date: 2026-11-26 07:00:00
 """
 
+import sqlite3
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -30,13 +31,18 @@ def upgrade() -> None:
         "INSERT INTO outboundrawchunk (outbound_email_id, position, data) "
         "SELECT id, 0, raw_message FROM outboundemail WHERE raw_message IS NOT NULL"
     )
-    # Native DROP COLUMN (SQLite 3.35+): a batch rebuild of the table would cascade-delete
-    # the pieces just copied.
-    op.drop_column("outboundemail", "raw_message")
+    if _sqlite_without_drop_column():
+        # A batch rebuild of the table would cascade-delete the pieces just copied: the
+        # column stays, empty and unused.
+        op.execute("UPDATE outboundemail SET raw_message = NULL")
+    else:
+        op.drop_column("outboundemail", "raw_message")
 
 
 def downgrade() -> None:
-    op.add_column("outboundemail", sa.Column("raw_message", sa.LargeBinary(), nullable=True))
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("outboundemail")}
+    if "raw_message" not in columns:
+        op.add_column("outboundemail", sa.Column("raw_message", sa.LargeBinary(), nullable=True))
     connection = op.get_bind()
     chunks = sa.table(
         "outboundrawchunk",
@@ -60,3 +66,8 @@ def downgrade() -> None:
             .values(raw_message=b"".join(bytes(p) for p in pieces))
         )
     op.drop_table("outboundrawchunk")
+
+
+def _sqlite_without_drop_column() -> bool:
+    """SQLite before 3.35 (e.g. Ubuntu 20.04's) has no ALTER TABLE ... DROP COLUMN."""
+    return op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 35)
