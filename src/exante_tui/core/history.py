@@ -6,7 +6,7 @@ from email import message_from_bytes
 from email.message import EmailMessage as MimeMessage
 from email.policy import default
 
-from sqlmodel import Session, select
+from sqlmodel import Session, insert, select
 
 from exante_tui.core.mime import html_to_text
 from exante_tui.core.replies import references_for
@@ -17,6 +17,7 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
+from exante_tui.store.rows import new_row
 
 SNIPPET_LENGTH = 140
 
@@ -44,11 +45,11 @@ def record_sent_message(
     record: OutboundEmail,
     account: Account,
     bodies: tuple[str, str | None],
-) -> EmailMessage:
+) -> None:
     """File a sent record under its conversation (the parent's, or a new one for fresh mail).
 
-    Nothing is flushed here: the rows go in with the session's next flush, in foreign-key
-    order (a new conversation has its id from birth).
+    New rows go in as ORM bulk inserts (no object per row); an existing conversation is
+    updated with the session's next flush.
     """
     conversation = None
     parent = None
@@ -68,7 +69,8 @@ def record_sent_message(
     snippet = snippet_of(text)
     if conversation is None:
         # Born with its last message: no UPDATE of the row just inserted.
-        conversation = Conversation(
+        row = new_row(
+            Conversation,
             account_id=account.id,
             subject=record.subject,
             gmail_thread_id=record.provider_thread_id,
@@ -78,12 +80,15 @@ def record_sent_message(
             last_message_at=record.sent_at,
             snippet=snippet,
         )
-        session.add(conversation)
+        session.execute(insert(Conversation), [row])
+        conversation_id = row["id"]
     else:
         conversation.last_message_at = record.sent_at
         conversation.snippet = snippet
-    message = EmailMessage(
-        conversation_id=conversation.id,
+        conversation_id = conversation.id
+    message = new_row(
+        EmailMessage,
+        conversation_id=conversation_id,
         gmail_message_id=record.provider_message_id,
         rfc_message_id=record.rfc_message_id,
         in_reply_to=parent.rfc_message_id if parent else None,
@@ -100,5 +105,4 @@ def record_sent_message(
         attachments=list(record.attachments),
         outbound_email_id=record.id,
     )
-    session.add(message)
-    return message
+    session.execute(insert(EmailMessage), [message])

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Update, update
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import Update, insert, update
 from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import SendResponse
@@ -31,14 +30,6 @@ from exante_tui.store.raw_messages import (
     save_raw_message,
 )
 
-_OUTCOME_COLUMNS = (
-    "status",
-    "error",
-    "provider_message_id",
-    "provider_thread_id",
-    "rfc_message_id",
-    "sent_at",
-)
 _CONTENT_COLUMNS = (
     "account_id",
     "from_address",
@@ -125,9 +116,13 @@ def by_draft(session: Session, draft_uid: uuid.UUID) -> OutboundEmail | None:
 
 
 def add_record(session: Session, record: OutboundEmail, raw: bytes) -> None:
-    """Put a new record and its message's bytes in ``session``."""
-    session.add(record)
-    session.flush()
+    """Insert a new record and its message's bytes in ``session``'s transaction.
+
+    ``record`` itself stays out of the session (an ORM bulk insert of its values): the
+    caller keeps it as the snapshot :meth:`OutboundRecords.finish` completes.
+    """
+    values = {name: getattr(record, name) for name in OutboundEmail.model_fields}
+    session.execute(insert(OutboundEmail), [values])
     save_raw_message(session, record.id, raw)
 
 
@@ -253,24 +248,26 @@ class OutboundRecords:
     ) -> OutboundEmail:
         """Record Gmail's ids, mark the draft sent and file the message in its conversation.
 
-        ``record`` is the record as its ``pending`` attempt was committed (detached, so it is
-        attached again without a SELECT); without it the record is read first.
+        ``record`` is the record as its ``pending`` attempt was committed (kept out of the
+        session: the outcome goes in by primary key, with no SELECT, and is copied onto it);
+        without it the record is read first.
         """
+        loaded = record is None
         if record is None:
             record = session.get(OutboundEmail, record_id)
             assert record is not None
-        else:
-            session.add(record)
-            # Write every outcome column even where it equals the snapshot, as a record
-            # read back now would be written (another process may have changed the row).
-            for name in _OUTCOME_COLUMNS:
-                flag_modified(record, name)
-        record.status = SendStatus.SENT
-        record.error = None
-        record.provider_message_id = delivery.provider_message_id
-        record.provider_thread_id = delivery.provider_thread_id
-        record.rfc_message_id = delivery.rfc_message_id or record.rfc_message_id
-        record.sent_at = self.clock()
+        outcome: dict[str, object] = {
+            "status": SendStatus.SENT,
+            "error": None,
+            "provider_message_id": delivery.provider_message_id,
+            "provider_thread_id": delivery.provider_thread_id,
+            "rfc_message_id": delivery.rfc_message_id or record.rfc_message_id,
+            "sent_at": self.clock(),
+        }
+        if not loaded:
+            session.execute(update(OutboundEmail), [{"id": record_id, **outcome}])
+        for name, value in outcome.items():
+            setattr(record, name, value)
         if record.draft_uid is not None:
             with session.no_autoflush:
                 draft = session.get(Draft, record.draft_uid)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from pydantic_core import PydanticUndefined
-from sqlmodel import Session, SQLModel, col, insert, select
+from sqlmodel import Session, col, insert, select
 
 from exante_tui.store.models import Account, Conversation, Direction, EmailMessage
+from exante_tui.store.rows import new_row
 from exante_tui.sync.parse import ParsedMessage
 
 
@@ -70,7 +69,7 @@ def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMes
             continue
         conversation = threads.get(message.gmail_thread_id)
         if conversation is None:
-            conversation = _new_row(
+            conversation = new_row(
                 Conversation,
                 account_id=account.id,
                 subject=message.subject,
@@ -122,7 +121,7 @@ def _message_row(
     conversation: Conversation | dict[str, Any], message: ParsedMessage
 ) -> dict[str, Any]:
     conversation_id = conversation["id"] if isinstance(conversation, dict) else conversation.id
-    return _new_row(
+    return new_row(
         EmailMessage,
         conversation_id=conversation_id,
         gmail_message_id=message.gmail_message_id,
@@ -140,26 +139,3 @@ def _message_row(
         direction=Direction.OUTBOUND if message.sent else Direction.INBOUND,
         attachments=message.attachments,
     )
-
-
-def _new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
-    """Every column of a new ``model`` row: ``values``, else the model's defaults."""
-    row = {name: make() for name, make in _defaults(model).items() if name not in values}
-    row.update(values)
-    return row
-
-
-@cache
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """Field name → a callable giving its default, for every field of ``model``."""
-    defaults: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        if info.default_factory is not None:
-            defaults[name] = info.default_factory
-        elif info.default is not PydanticUndefined:
-            defaults[name] = _constant(info.default)
-    return defaults
-
-
-def _constant(value: Any) -> Any:
-    return lambda: value
