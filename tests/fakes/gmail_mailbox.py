@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
@@ -100,6 +101,18 @@ def _part_bytes(part: email.message.EmailMessage) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
+@dataclass(frozen=True)
+class Change:
+    """One ``history.list`` record: a message added, deleted, or its labels changed."""
+
+    history_id: int
+    kind: str
+    """``messageAdded``, ``messageDeleted``, ``labelAdded`` or ``labelRemoved``."""
+    message_id: str
+    thread_id: str
+    labels: tuple[str, ...] = ()
+
+
 class Mailbox:
     """Gmail's view of the fake's messages; ``fake.messages`` stays the one store."""
 
@@ -110,8 +123,8 @@ class Mailbox:
         self.history_floor = 0
         """``history.list`` answers 404 for a ``startHistoryId`` below this."""
         self.threads: dict[str, list[str]] = {}
-        self.history: list[tuple[int, str]] = []
-        """(history id, message id) of every message added, oldest first."""
+        self.history: list[Change] = []
+        """Every change to the mailbox, oldest first."""
         self.attachments: dict[str, bytes] = {}
         self._history_ids = itertools.count(FIRST_HISTORY_ID + 1)
         self._lock = threading.Lock()
@@ -120,7 +133,7 @@ class Mailbox:
     def history_id(self) -> int:
         """The mailbox's current history id."""
         with self._lock:
-            return self.history[-1][0] if self.history else FIRST_HISTORY_ID
+            return self.history[-1].history_id if self.history else FIRST_HISTORY_ID
 
     def deliver(
         self,
@@ -175,7 +188,40 @@ class Mailbox:
                 sizeEstimate=len(stored["stored_raw"]),
             )
             self.threads.setdefault(stored["threadId"], []).append(stored["id"])
-            self.history.append((history_id, stored["id"]))
+            self.history.append(
+                Change(history_id, "messageAdded", stored["id"], stored["threadId"])
+            )
+
+    def relabel(
+        self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Change a message's labels (trash it with ``add=["TRASH"]``), as history records."""
+        stored = self.fake.messages[message_id]
+        with self._lock:
+            for kind, labels in (("labelAdded", add), ("labelRemoved", remove)):
+                if not labels:
+                    continue
+                if kind == "labelAdded":
+                    stored["labelIds"] = [*stored["labelIds"], *labels]
+                else:
+                    stored["labelIds"] = [x for x in stored["labelIds"] if x not in labels]
+                change = Change(
+                    next(self._history_ids), kind, message_id, stored["threadId"], tuple(labels)
+                )
+                self.history.append(change)
+
+    def delete(self, message_id: str) -> None:
+        """Delete a message for good (not to Trash), as Gmail's ``messages.delete`` does."""
+        with self.fake._lock:
+            stored = self.fake.messages.pop(message_id)
+        with self._lock:
+            self.threads[stored["threadId"]].remove(message_id)
+            if not self.threads[stored["threadId"]]:
+                del self.threads[stored["threadId"]]
+            change = Change(
+                next(self._history_ids), "messageDeleted", message_id, stored["threadId"]
+            )
+            self.history.append(change)
 
     def expire_history(self) -> None:
         """Forget all history so far: older ``startHistoryId`` values now get a 404."""
@@ -297,21 +343,27 @@ def _history_list(fake: FakeGmail, request: RecordedRequest, _match: re.Match[st
         return gmail_error(400, message="startHistoryId is required")
     if int(start) < box.history_floor:
         return gmail_error(404)
+    kinds = set(request.query.get("historyTypes", [])) or None
     with box._lock:
-        newer = [(hid, mid) for hid, mid in box.history if hid > int(start)]
+        newer = [
+            c for c in box.history if c.history_id > int(start) and (not kinds or c.kind in kinds)
+        ]
     page, token = _page(request, newer)
     answer: JsonBody = {"historyId": str(box.history_id)}
     records = []
-    for history_id, message_id in page:
-        stored = fake.messages[message_id]
-        ref = {"id": message_id, "threadId": stored["threadId"]}
-        records.append(
-            {
-                "id": str(history_id),
-                "messages": [ref],
-                "messagesAdded": [{"message": {**ref, "labelIds": stored["labelIds"]}}],
-            }
-        )
+    for change in page:
+        ref = {"id": change.message_id, "threadId": change.thread_id}
+        stored = fake.messages.get(change.message_id)
+        current = {**ref, "labelIds": stored["labelIds"] if stored else []}
+        record: JsonBody = {"id": str(change.history_id), "messages": [ref]}
+        if change.kind == "messageAdded":
+            record["messagesAdded"] = [{"message": current}]
+        elif change.kind == "messageDeleted":
+            record["messagesDeleted"] = [{"message": ref}]
+        else:
+            key = "labelsAdded" if change.kind == "labelAdded" else "labelsRemoved"
+            record[key] = [{"message": current, "labelIds": list(change.labels)}]
+        records.append(record)
     if records:
         answer["history"] = records
     if token:

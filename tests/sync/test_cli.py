@@ -90,7 +90,9 @@ def test_sync_prints_progress_on_stderr_and_a_summary(
 
     assert f"{EMAIL}: 0/2 threads" in result.stderr  # "\r" lines (text mode reads them as "\n")
     assert f"{EMAIL}: 2/2 threads" in result.stderr
-    assert result.stdout.strip() == f"{EMAIL}: full sync, 2 new conversations, 4 new messages"
+    assert result.stdout.strip() == (
+        f"{EMAIL}: full sync, 2 new conversations, 4 new messages, 0 removed"
+    )
     again = connected.json("sync")
     assert again["accounts"][0]["mode"] == "incremental"
     assert again["accounts"][0]["messages_added"] == 0

@@ -52,7 +52,7 @@ async def test_sync_shows_progress_and_new_conversations(
         assert bar.total == 3 and bar.progress == 3
         assert subjects(app) == ["Order 0", "Order 1", "Order 2"]
         assert "never" not in str(status.render())
-        assert "3 new conversations, 3 new messages" in notices(app)
+        assert "3 new conversations, 3 new messages, 0 removed" in notices(app)
 
 
 async def test_sync_without_gmail_accounts_says_how_to_connect(make_app) -> None:

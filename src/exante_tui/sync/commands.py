@@ -121,6 +121,7 @@ def cmd_sync(services: Services, args: argparse.Namespace) -> int:
             "fetched": result.fetched,
             "conversations_added": result.conversations_added,
             "messages_added": result.messages_added,
+            "messages_removed": result.messages_removed,
             "synced_at": iso(result.synced_at),
             "error": result.error.to_payload()["error"] if result.error else None,
         }
@@ -128,7 +129,8 @@ def cmd_sync(services: Services, args: argparse.Namespace) -> int:
     ]
     lines = [
         f"{row['account']}: {row['mode']} sync, {row['conversations_added']} new "
-        f"conversations, {row['messages_added']} new messages"
+        f"conversations, {row['messages_added']} new messages, "
+        f"{row['messages_removed']} removed"
         for row in rows
         if row["error"] is None
     ]

@@ -1,11 +1,12 @@
 """The Gmail sync engine: a full sync of the newest threads, then incremental by history.
 
 A first run (no stored ``historyId``) lists the newest threads and fetches each with
-``threads.get(format=full)``. Later runs ask ``users.history.list`` what was added since
-the stored ``historyId`` and fetch those messages; Gmail forgets history after about a
-week, and an expired ``historyId`` (404) falls back to a full sync by itself. The history
-id is saved only when a run completes, so an interrupted run is simply redone: filing is
-idempotent. Each batch of results is committed as it arrives.
+``threads.get(format=full)``. Later runs ask ``users.history.list`` what changed since the
+stored ``historyId``: they fetch the messages added and forget those deleted, trashed or
+marked as spam (:mod:`exante_tui.sync.changes`). Gmail forgets history after about a week,
+and an expired ``historyId`` (404) falls back to a full sync by itself. The history id is
+saved only when a run completes, so an interrupted run is simply redone: filing and
+forgetting are idempotent. Each batch of results is committed as it arrives.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from exante_tui.store.db import Store
 from exante_tui.store.models import Account
 from exante_tui.store.types import utcnow
 from exante_tui.sync.batch import GmailReader
-from exante_tui.sync.parse import SKIPPED_LABELS, parse_message
-from exante_tui.sync.rows import file_messages
+from exante_tui.sync.changes import HISTORY_TYPES, HistoryChanges
+from exante_tui.sync.parse import parse_message
+from exante_tui.sync.rows import file_messages, forget_messages
 
 DEFAULT_MAX_THREADS = 500
 LIST_PAGE_SIZE = 500
@@ -56,6 +58,8 @@ class AccountSync:
     """Threads fetched by a full sync, messages by an incremental one."""
     conversations_added: int = 0
     messages_added: int = 0
+    messages_removed: int = 0
+    """Messages deleted, trashed or marked as spam in Gmail since the last sync."""
     history_id: str | None = None
     synced_at: datetime | None = None
     error: SendError | None = None
@@ -174,7 +178,7 @@ class GmailSync:
         self, start: str, result: AccountSync, progress: ProgressCallback | None
     ) -> None:
         result.mode = "incremental"
-        added: dict[str, None] = {}
+        changes = HistoryChanges()
         page_token = None
         while True:
             try:
@@ -182,7 +186,7 @@ class GmailSync:
                     self.users.history().list(
                         userId="me",
                         startHistoryId=start,
-                        historyTypes=["messageAdded"],
+                        historyTypes=list(HISTORY_TYPES),
                         maxResults=self.page_size,
                         pageToken=page_token,
                     )
@@ -192,16 +196,16 @@ class GmailSync:
                     raise _HistoryExpired from exc
                 raise
             for record in page.get("history", []):
-                for item in record.get("messagesAdded", []):
-                    message = item["message"]
-                    if SKIPPED_LABELS.isdisjoint(message.get("labelIds", [])):
-                        added[message["id"]] = None
+                changes.take(record)
             result.history_id = str(page.get("historyId") or start)
             page_token = page.get("nextPageToken")
             if not page_token:
                 break
-        requests = _gets(self.messages.get, added)
+        requests = _gets(self.messages.get, changes.added)
         self._fetch(requests, "messages", lambda message: [message], result, progress)
+        if changes.gone:
+            with self.store.session() as session:
+                result.messages_removed = forget_messages(session, self.account, changes.gone)
 
     def _fetch(
         self,

@@ -1,4 +1,5 @@
-"""File parsed Gmail messages as Conversation and EmailMessage rows, never twice.
+"""File parsed Gmail messages as Conversation and EmailMessage rows, never twice, and
+forget the ones Gmail no longer shows.
 
 A message is known by its Gmail id within the account, whichever conversation holds it:
 a message the app sent (filed by ``core.history`` with Gmail's id) is found, not copied,
@@ -11,13 +12,22 @@ cost about as much as fetching the message in a batch.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, insert, select
 
-from exante_tui.store.models import Account, Conversation, Direction, EmailMessage
+from exante_tui.store.models import (
+    Account,
+    Conversation,
+    Direction,
+    Draft,
+    EmailMessage,
+    OutboundEmail,
+    SendStatus,
+)
 from exante_tui.store.rows import new_row
 from exante_tui.sync.parse import ParsedMessage
 
@@ -139,3 +149,82 @@ def _message_row(
         direction=Direction.OUTBOUND if message.sent else Direction.INBOUND,
         attachments=message.attachments,
     )
+
+
+_IN_CHUNK = 500
+"""Ids per ``IN (...)``: well below every database's limit on bound parameters."""
+
+
+def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]) -> int:
+    """Delete the account's messages that Gmail no longer shows; how many went.
+
+    A message an unsent draft or send record replies to stays, so that reply keeps its
+    thread. A conversation left without messages goes too; the others show their newest
+    remaining message.
+    """
+    ids = list(gmail_ids)
+    doomed: list[EmailMessage] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        doomed += session.exec(
+            select(EmailMessage)
+            .join(Conversation)
+            .where(
+                Conversation.account_id == account.id,
+                col(EmailMessage.gmail_message_id).in_(ids[start : start + _IN_CHUNK]),
+            )
+        ).all()
+    awaited = _awaited_parents([m.id for m in doomed], session)
+    touched: set[uuid.UUID] = set()
+    removed = 0
+    for message in doomed:
+        if message.id not in awaited:
+            touched.add(message.conversation_id)
+            session.delete(message)
+            removed += 1
+    session.flush()
+    for conversation_id in touched:
+        _show_newest(session, conversation_id)
+    return removed
+
+
+def _awaited_parents(message_ids: list[uuid.UUID], session: Session) -> set[uuid.UUID]:
+    """The messages among ``message_ids`` that a draft or an unsent record replies to."""
+    awaited: set[uuid.UUID] = set()
+    for start in range(0, len(message_ids), _IN_CHUNK):
+        chunk = message_ids[start : start + _IN_CHUNK]
+        awaited.update(
+            session.exec(
+                select(Draft.reply_to_message_uid).where(
+                    col(Draft.reply_to_message_uid).in_(chunk),
+                    col(Draft.outbound_email_uid).is_(None),
+                )
+            ).all()
+        )
+        awaited.update(
+            session.exec(
+                select(OutboundEmail.reply_to_message_uid).where(
+                    col(OutboundEmail.reply_to_message_uid).in_(chunk),
+                    OutboundEmail.status != SendStatus.SENT,
+                )
+            ).all()
+        )
+    awaited.discard(None)  # type: ignore[arg-type]
+    return awaited
+
+
+def _show_newest(session: Session, conversation_id: uuid.UUID) -> None:
+    """Point a conversation at its newest message, or delete it when it has none left."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return
+    newest = session.exec(
+        select(EmailMessage)
+        .where(EmailMessage.conversation_id == conversation_id)
+        .order_by(col(EmailMessage.date).desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        session.delete(conversation)
+    else:
+        conversation.last_message_at = newest.date
+        conversation.snippet = newest.snippet

@@ -111,7 +111,8 @@ class SyncBar(Horizontal):
             else:
                 self.notify(
                     f"{result.conversations_added} new conversations, "
-                    f"{result.messages_added} new messages",
+                    f"{result.messages_added} new messages, "
+                    f"{result.messages_removed} removed",
                     title=f"Synced {result.account_email}",
                 )
         self.show_status()
