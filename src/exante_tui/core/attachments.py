@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
@@ -29,13 +30,20 @@ def check_base64(value: str) -> str:
     try:
         if value.find("=", 0, max(0, len(value) - 2)) != -1:
             raise ValueError("padding before the end")
-        for start in range(0, len(value), BASE64_BLOCK_CHARS):
-            binascii.a2b_base64(value[start : start + BASE64_BLOCK_CHARS], strict_mode=True)
+        for _block in base64_blocks(value, strict=True):
+            pass
     except ValueError:  # binascii.Error included; non-ASCII text raises ValueError
         raise ValueError(
             "is not strict base64 (standard alphabet, padded, no whitespace)"
         ) from None
     return value
+
+
+def base64_blocks(text: str, *, strict: bool = False) -> Iterator[bytes]:
+    """``text`` decoded ``BASE64_BLOCK_CHARS`` at a time; ``strict`` refuses anything but
+    the standard alphabet with correct padding (``binascii.Error``, a ``ValueError``)."""
+    for start in range(0, len(text), BASE64_BLOCK_CHARS):
+        yield binascii.a2b_base64(text[start : start + BASE64_BLOCK_CHARS], strict_mode=strict)
 
 
 def check_filename(value: str) -> str:

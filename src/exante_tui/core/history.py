@@ -53,18 +53,17 @@ def record_sent_message(
     """
     conversation = None
     parent = None
-    with session.no_autoflush:
-        if record.reply_to_message_uid is not None:
-            parent = session.get(EmailMessage, record.reply_to_message_uid)
-            if parent is not None:
-                conversation = session.get(Conversation, parent.conversation_id)
-        if conversation is None and record.provider_thread_id:
-            conversation = session.exec(
-                select(Conversation).where(
-                    Conversation.account_id == account.id,
-                    Conversation.gmail_thread_id == record.provider_thread_id,
-                )
-            ).first()
+    if record.reply_to_message_uid is not None:
+        parent = session.get(EmailMessage, record.reply_to_message_uid)
+        if parent is not None:
+            conversation = session.get(Conversation, parent.conversation_id)
+    if conversation is None and record.provider_thread_id:
+        conversation = session.exec(
+            select(Conversation).where(
+                Conversation.account_id == account.id,
+                Conversation.gmail_thread_id == record.provider_thread_id,
+            )
+        ).first()
     text, html = bodies
     snippet = snippet_of(text)
     if conversation is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import html
 import io
 import re
@@ -15,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from exante_tui.core.addresses import bare_address
-from exante_tui.core.attachments import BASE64_BLOCK_CHARS, decoded_size
+from exante_tui.core.attachments import BASE64_BLOCK_CHARS, base64_blocks, decoded_size
 from exante_tui.core.headers import SMTP_POLICY
 
 
@@ -141,9 +140,7 @@ def _encode_lines(data: bytes) -> bytes:
 def _blocks(data: bytes | Base64Text) -> Iterator[bytes]:
     """The content in decoded blocks of ``_BLOCK_BYTES`` (the last one shorter)."""
     if isinstance(data, Base64Text):
-        text = data.text
-        for start in range(0, len(text), BASE64_BLOCK_CHARS):
-            yield binascii.a2b_base64(text[start : start + BASE64_BLOCK_CHARS])
+        yield from base64_blocks(data.text)
         return
     for start in range(0, len(data), _BLOCK_BYTES):
         yield data[start : start + _BLOCK_BYTES]

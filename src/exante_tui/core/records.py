@@ -269,8 +269,7 @@ class OutboundRecords:
         for name, value in outcome.items():
             setattr(record, name, value)
         if record.draft_uid is not None:
-            with session.no_autoflush:
-                draft = session.get(Draft, record.draft_uid)
+            draft = session.get(Draft, record.draft_uid)
             if draft is not None:
                 draft.outbound_email_uid = record.id
                 draft.claimed_by = draft.claimed_at = None

@@ -149,12 +149,11 @@ class SendCore:
         A ``failed`` record is resent; an ``unknown`` or stale ``pending`` one is first
         looked for in the account's mailbox and resent only if it is certainly not there.
         """
-        record = self.reconcile_record(outbound_email_uid)
+        record, account = self._reconcile(outbound_email_uid, STALE_AFTER)
         if record.status != SendStatus.FAILED:
             return replay(record)
         if not self.records.claim(record):
             return replay(self.records.load(record.id)[0])
-        account = self.records.load(record.id)[1]
         return self._deliver(self.records.stored(record.id), account, progress)
 
     def reconcile_record(
@@ -166,12 +165,18 @@ class SendCore:
         ``sent`` with Gmail's ids; not found, ``failed`` (Gmail never got it); Gmail
         cannot say, ``unknown``. Never sends. Returns the record as it now stands.
         """
+        return self._reconcile(outbound_email_uid, stale_after)[0]
+
+    def _reconcile(
+        self, outbound_email_uid: uuid.UUID, stale_after: timedelta
+    ) -> tuple[OutboundEmail, Account]:
+        """:meth:`reconcile_record`, also giving the record's account."""
         record, account = self.records.load(outbound_email_uid)
         pending_since = record.attempted_at or record.created_at
         if record.status not in (SendStatus.PENDING, SendStatus.UNKNOWN) or (
             record.status == SendStatus.PENDING and self.clock() - pending_since < stale_after
         ):
-            return record
+            return record, account
         try:
             found = self.transport_for(account).find_sent(record.rfc_message_id)
         except TransportError as exc:
@@ -184,7 +189,7 @@ class SendCore:
                 note = "not in the mailbox: Gmail never got it"
                 error = f"{record.error} ({note})" if record.error else note
                 self.records.settle(record, SendStatus.FAILED, error)
-        return self.records.load(record.id)[0]
+        return self.records.load(record.id)[0], account
 
     # -- draft mode ---------------------------------------------------------------------
 

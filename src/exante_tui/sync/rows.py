@@ -13,9 +13,9 @@ cost about as much as fetching the message in a batch.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, insert, select
 
@@ -30,6 +30,8 @@ from exante_tui.store.models import (
 )
 from exante_tui.store.rows import new_row
 from exante_tui.sync.parse import ParsedMessage
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -155,6 +157,11 @@ _IN_CHUNK = 500
 """Ids per ``IN (...)``: well below every database's limit on bound parameters."""
 
 
+def _in_chunks(values: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
 def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]) -> int:
     """Delete the account's messages that Gmail no longer shows; how many went.
 
@@ -162,18 +169,17 @@ def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]
     thread. A conversation left without messages goes too; the others show their newest
     remaining message.
     """
-    ids = list(gmail_ids)
     doomed: list[EmailMessage] = []
-    for start in range(0, len(ids), _IN_CHUNK):
+    for chunk in _in_chunks(list(gmail_ids)):
         doomed += session.exec(
             select(EmailMessage)
             .join(Conversation)
             .where(
                 Conversation.account_id == account.id,
-                col(EmailMessage.gmail_message_id).in_(ids[start : start + _IN_CHUNK]),
+                col(EmailMessage.gmail_message_id).in_(chunk),
             )
         ).all()
-    awaited = _awaited_parents([m.id for m in doomed], session)
+    awaited = _awaited_parents(session, [m.id for m in doomed])
     touched: set[uuid.UUID] = set()
     removed = 0
     for message in doomed:
@@ -187,11 +193,10 @@ def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]
     return removed
 
 
-def _awaited_parents(message_ids: list[uuid.UUID], session: Session) -> set[uuid.UUID]:
+def _awaited_parents(session: Session, message_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """The messages among ``message_ids`` that a draft or an unsent record replies to."""
     awaited: set[uuid.UUID] = set()
-    for start in range(0, len(message_ids), _IN_CHUNK):
-        chunk = message_ids[start : start + _IN_CHUNK]
+    for chunk in _in_chunks(message_ids):
         awaited.update(
             session.exec(
                 select(Draft.reply_to_message_uid).where(
