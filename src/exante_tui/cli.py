@@ -11,239 +11,38 @@ import logging
 import os
 import shutil
 import sys
-import time
-import uuid
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from exante_tui import __version__
 from exante_tui.api import commands as api_commands
-from exante_tui.cli_output import (
-    account_json,
-    conversation_json,
-    draft_json,
-    message_json,
-    outbound_json,
-    print_table,
+from exante_tui.cli_commands import (
+    UsageError,
+    cmd_accounts_add,
+    cmd_accounts_list,
+    cmd_conversations_list,
+    cmd_conversations_show,
+    cmd_demo,
+    cmd_drafts_create,
+    cmd_drafts_list,
+    cmd_outbox_list,
+    cmd_outbox_retry,
+    cmd_reconcile,
+    cmd_send,
+    cmd_worker,
 )
+from exante_tui.cli_output import add_json_flag
 from exante_tui.config import Settings
-from exante_tui.core.errors import Conflict, ErrorDetail, SendError, ValidationFailed
-from exante_tui.core.reconcile import Settled, reconcile
-from exante_tui.core.scheduler import CLAIM_TIMEOUT, ScheduledSend, Scheduler
+from exante_tui.core.errors import ErrorDetail, SendError
+from exante_tui.core.scheduler import CLAIM_TIMEOUT
 from exante_tui.core.send import STALE_AFTER
 from exante_tui.services import Services
-from exante_tui.store import queries
-from exante_tui.store.models import SendStatus
 from exante_tui.store.types import utcnow
 from exante_tui.sync import commands as sync_commands
 
 log = logging.getLogger("exante_tui")
-
-
-class UsageError(ValidationFailed):
-    """Bad command-line input (exit 2), reported in the one error shape."""
-
-
-def _read_json(source: str) -> Any:
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError("Cannot read the request.", [ErrorDetail("json", str(exc))]) from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            "Cannot read the request.", [ErrorDetail("json", "is not UTF-8")]
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            "The request is not valid JSON.",
-            [ErrorDetail("body", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")],
-        ) from None
-
-
-def _uid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise UsageError(
-            f"{value!r} is not a uid.", [ErrorDetail(field, "must be a UUID")]
-        ) from None
-
-
-def _emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
-    if getattr(args, "as_json", False) or getattr(args, "json", None):
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        human()
-
-
-# -- commands -------------------------------------------------------------------------------
-
-
-def cmd_send(services: Services, args: argparse.Namespace) -> int:
-    response = services.core.send(_read_json(args.json))
-    print(response.model_dump_json(indent=2))
-    return 0
-
-
-def cmd_drafts_create(services: Services, args: argparse.Namespace) -> int:
-    draft_uid = services.drafts.create_from_request(_read_json(args.json))
-    print(json.dumps({"draft_uid": str(draft_uid)}))
-    return 0
-
-
-def cmd_drafts_list(services: Services, args: argparse.Namespace) -> int:
-    drafts = queries.list_drafts(services.store, include_sent=args.all, limit=args.limit)
-    attachments = queries.draft_attachments_meta(services.store, [d.id for d in drafts])
-    rows = [draft_json(d, attachments.get(d.id, [])) for d in drafts]
-    _emit(args, rows, lambda: print_table(rows, ["draft_uid", "status", "to", "subject"]))
-    return 0
-
-
-def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
-    found = queries.list_conversations(services.store, search=args.search, limit=args.limit)
-    rows = [conversation_json(c) for c in found]
-    columns = ["conversation_uid", "last_message_at", "subject"]
-    _emit(args, rows, lambda: print_table(rows, columns))
-    return 0
-
-
-def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
-    uid = _uid(args.uid, "conversation_uid")
-    conversation = queries.get_conversation(services.store, uid)
-    if conversation is None:
-        from exante_tui.core.errors import NotFound
-
-        raise NotFound("No such conversation.", [ErrorDetail("conversation_uid", args.uid)])
-    messages = queries.conversation_messages(services.store, uid)
-    payload = {**conversation_json(conversation), "messages": [message_json(m) for m in messages]}
-
-    def human() -> None:
-        print(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
-        for message in payload["messages"]:
-            print(f"\n--- {message['date']}  {message['from']} -> {', '.join(message['to'])}")
-            print(message["body_text"].rstrip())
-
-    _emit(args, payload, human)
-    return 0
-
-
-def cmd_outbox_list(services: Services, args: argparse.Namespace) -> int:
-    rows = [outbound_json(r) for r in queries.list_outbox(services.store, limit=args.limit)]
-    columns = ["outbound_email_uid", "status", "to", "subject", "error"]
-    _emit(args, rows, lambda: print_table(rows, columns))
-    return 0
-
-
-def cmd_outbox_retry(services: Services, args: argparse.Namespace) -> int:
-    response = services.core.retry(_uid(args.uid, "outbound_email_uid"))
-    payload = json.loads(response.model_dump_json())
-    _emit(args, payload, lambda: print(f"{payload['status']}: {payload['outbound_email_uid']}"))
-    return 0
-
-
-def _print_settled(args: argparse.Namespace, settled: list[Settled]) -> None:
-    for item in settled:
-        row = {
-            "outbound_email_uid": str(item.outbound_email_uid),
-            "before": str(item.before),
-            "status": str(item.after),
-            "error": item.error,
-        }
-        if args.as_json:
-            print(json.dumps(row), flush=True)
-        else:
-            note = f"  ({item.error})" if item.error and item.after != "sent" else ""
-            print(f"{item.after}: {item.outbound_email_uid}{note}", flush=True)
-
-
-def cmd_reconcile(services: Services, args: argparse.Namespace) -> int:
-    settled = reconcile(services.core, stale_after=timedelta(seconds=args.stale_after))
-    _print_settled(args, settled)
-    return 1 if any(item.after == SendStatus.UNKNOWN for item in settled) else 0
-
-
-def cmd_worker(services: Services, args: argparse.Namespace) -> int:
-    stale_after = timedelta(seconds=args.stale_after)
-    scheduler = Scheduler(
-        services.core,
-        claim_timeout=timedelta(seconds=args.claim_timeout),
-        stale_after=stale_after,
-    )
-    _print_settled(args, reconcile(services.core, stale_after=stale_after))
-    failed = False
-    try:
-        while True:
-            for result in scheduler.run_once():
-                error = result.error
-                failed = failed or (error is not None and not isinstance(error, Conflict))
-                _print_scheduled(args, result)
-            if args.once:
-                return 1 if failed else 0
-            time.sleep(args.interval)
-    except KeyboardInterrupt:
-        return 0
-
-
-def _print_scheduled(args: argparse.Namespace, result: ScheduledSend) -> None:
-    row: dict[str, Any] = {"draft_uid": str(result.draft_uid)}
-    if result.response is not None:
-        row.update(json.loads(result.response.model_dump_json()))
-    if result.error is not None:
-        row.update(result.error.to_payload())
-    if args.as_json:
-        print(json.dumps(row), flush=True)
-    elif result.error is not None:
-        print(f"{result.error.code}: draft {result.draft_uid}: {result.error.message}", flush=True)
-    else:
-        print(f"{row['status']}: draft {result.draft_uid}", flush=True)
-
-
-def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
-    if not (args.provider == "outbox" or args.token_file):
-        return sync_commands.connect_account(services, args)
-    if not args.email:
-        raise UsageError("Say which account.", [ErrorDetail("email", "is required")])
-    if args.provider == "outbox":
-        account = services.accounts.add_outbox(args.email, args.display_name)
-    else:
-        account = services.accounts.add_gmail_from_token_file(
-            args.email, Path(args.token_file), args.display_name
-        )
-    payload = account_json(account)
-    _emit(args, payload, lambda: print(f"connected {account.email} ({account.provider})"))
-    return 0
-
-
-def cmd_accounts_list(services: Services, args: argparse.Namespace) -> int:
-    rows = [account_json(a) for a in queries.list_accounts(services.store)]
-    _emit(args, rows, lambda: print_table(rows, ["account_id", "email", "provider"]))
-    return 0
-
-
-def cmd_demo(services: Services, args: argparse.Namespace) -> int:
-    from exante_tui.demo import build_demo
-
-    if queries.list_accounts(services.store):
-        raise UsageError(
-            "The store already has accounts; the demo fills only an empty store.",
-            [ErrorDetail("db", f"{services.settings.db_url} is not empty")],
-        )
-    build_demo(services, utcnow())
-    payload = {
-        "db": services.settings.db_url,
-        "accounts": [account_json(a) for a in queries.list_accounts(services.store)],
-        "drafts": len(queries.list_drafts(services.store)),
-        "conversations": len(queries.list_conversations(services.store)),
-        "outbox": len(queries.list_outbox(services.store)),
-    }
-    _emit(args, payload, lambda: print(f"demo store ready: {services.settings.db_url}"))
-    return 0
 
 
 def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
@@ -271,10 +70,6 @@ def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
 
 
 # -- parser ---------------------------------------------------------------------------------
-
-
-def _json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
 
 
 def _stale_flag(parser: argparse.ArgumentParser) -> None:
@@ -318,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = drafts.add_parser("list", help="list drafts")
     listing.add_argument("--all", action="store_true", help="include drafts already sent")
     listing.add_argument("--limit", type=int, default=200)
-    _json_flag(listing)
+    add_json_flag(listing)
     listing.set_defaults(handler=cmd_drafts_list)
 
     conversations = commands.add_parser("conversations", help="browse conversations")
@@ -326,11 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = conv.add_parser("list", help="list conversations, newest first")
     listing.add_argument("--search", default="", help="filter by subject or snippet")
     listing.add_argument("--limit", type=int, default=200)
-    _json_flag(listing)
+    add_json_flag(listing)
     listing.set_defaults(handler=cmd_conversations_list)
     show = conv.add_parser("show", help="show one conversation and its messages")
     show.add_argument("uid")
-    _json_flag(show)
+    add_json_flag(show)
     show.set_defaults(handler=cmd_conversations_show)
 
     outbox = commands.add_parser("outbox", help="send records").add_subparsers(
@@ -338,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing = outbox.add_parser("list", help="list send records, newest first")
     listing.add_argument("--limit", type=int, default=200)
-    _json_flag(listing)
+    add_json_flag(listing)
     listing.set_defaults(handler=cmd_outbox_list)
     retry = outbox.add_parser(
         "retry",
@@ -346,14 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         "shows it never arrived",
     )
     retry.add_argument("uid")
-    _json_flag(retry)
+    add_json_flag(retry)
     retry.set_defaults(handler=cmd_outbox_retry)
 
     reconciling = commands.add_parser(
         "reconcile", help="settle sends left pending by a crash, or unknown, via the mailbox"
     )
     _stale_flag(reconciling)
-    _json_flag(reconciling)
+    add_json_flag(reconciling)
     reconciling.set_defaults(handler=cmd_reconcile)
 
     worker = commands.add_parser("worker", help="send scheduled drafts when they are due")
@@ -369,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="release drafts claimed longer ago than this by a worker that died",
     )
     _stale_flag(worker)
-    _json_flag(worker)
+    add_json_flag(worker)
     worker.set_defaults(handler=cmd_worker)
 
     accounts = commands.add_parser("accounts", help="connected accounts").add_subparsers(
@@ -381,17 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--provider", choices=["gmail", "outbox"], default="gmail")
     add.add_argument("--display-name", default="")
     sync_commands.add_oauth_arguments(add)
-    _json_flag(add)
+    add_json_flag(add)
     add.set_defaults(handler=cmd_accounts_add)
     listing = accounts.add_parser("list", help="list accounts")
-    _json_flag(listing)
+    add_json_flag(listing)
     listing.set_defaults(handler=cmd_accounts_list)
     sync_commands.register_accounts_remove(accounts)
     sync_commands.register(commands)
     api_commands.register(commands)
 
     demo = commands.add_parser("demo", help="fill an empty store with demo data")
-    _json_flag(demo)
+    add_json_flag(demo)
     demo.set_defaults(handler=cmd_demo)
     return parser
 

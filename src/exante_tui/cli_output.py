@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """The ``--json`` flag of a listing or reporting subcommand."""
+    parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+
+
+def emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
+    """Print ``payload`` as JSON under ``--json``; otherwise let ``human`` print it."""
+    if args.as_json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        human()
 
 
 def iso(value: datetime | None) -> str | None:

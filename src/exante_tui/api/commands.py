@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from exante_tui.api.tokens import ApiTokens
-from exante_tui.cli_output import iso, print_table
+from exante_tui.cli_output import add_json_flag, iso, print_table
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
@@ -137,5 +137,5 @@ def register(subparsers: Any) -> None:
         (listing, cmd_tokens_list),
         (revoke, cmd_tokens_revoke),
     ):
-        parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+        add_json_flag(parser)
         parser.set_defaults(handler=handler)

@@ -7,27 +7,18 @@ Imports of the Gmail client stay inside the handlers so the rest of the CLI star
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-from exante_tui.cli_output import account_json, iso
+from exante_tui.cli_output import account_json, add_json_flag, emit, iso
 from exante_tui.core.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store import queries
 
 Subparsers = Any
 """``argparse``'s private ``_SubParsersAction``."""
-
-
-def _json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
-
-
-def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
-    print(json.dumps(payload, indent=2, ensure_ascii=False) if args.as_json else text)
 
 
 # -- accounts add (OAuth) / accounts remove -------------------------------------------------
@@ -61,7 +52,11 @@ def connect_account(services: Services, args: argparse.Namespace) -> int:
         email=args.email,
         display_name=args.display_name,
     )
-    _print(args, account_json(account), f"connected {account.email} ({account.provider})")
+    emit(
+        args,
+        account_json(account),
+        lambda: print(f"connected {account.email} ({account.provider})"),
+    )
     return 0
 
 
@@ -83,7 +78,7 @@ def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             raise ValidationFailed("Nothing was removed.", [ErrorDetail("yes", "not confirmed")])
     removed = services.accounts.remove(account.email)
-    _print(args, account_json(removed), f"removed {removed.email}")
+    emit(args, account_json(removed), lambda: print(f"removed {removed.email}"))
     return 0
 
 
@@ -92,7 +87,7 @@ def register_accounts_remove(accounts: Subparsers) -> None:
     remove = accounts.add_parser("remove", help="forget an account and its local data")
     remove.add_argument("email")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    _json_flag(remove)
+    add_json_flag(remove)
     remove.set_defaults(handler=cmd_accounts_remove)
 
 
@@ -134,7 +129,7 @@ def cmd_sync(services: Services, args: argparse.Namespace) -> int:
         for row in rows
         if row["error"] is None
     ]
-    _print(args, {"accounts": rows}, "\n".join(lines) or "no Gmail account synced")
+    emit(args, {"accounts": rows}, lambda: print("\n".join(lines) or "no Gmail account synced"))
     if not args.as_json:
         for error in report.errors:
             print(f"error: {error}", file=sys.stderr)
@@ -152,7 +147,7 @@ def cmd_attachments_save(services: Services, args: argparse.Namespace) -> int:
             f"{args.message_uid!r} is not a uid.", [ErrorDetail("message_uid", "must be a UUID")]
         ) from None
     path = save_attachment(services, message_uid, args.index, Path(args.path), overwrite=args.force)
-    _print(args, {"path": str(path), "size": path.stat().st_size}, f"saved {path}")
+    emit(args, {"path": str(path), "size": path.stat().st_size}, lambda: print(f"saved {path}"))
     return 0
 
 
@@ -167,7 +162,7 @@ def register(commands: Subparsers) -> None:
         metavar="N",
         help="newest threads to import on a full sync (default 500)",
     )
-    _json_flag(sync)
+    add_json_flag(sync)
     sync.set_defaults(handler=cmd_sync)
 
     attachments = commands.add_parser("attachments", help="attachments of received mail")
@@ -177,5 +172,5 @@ def register(commands: Subparsers) -> None:
     save.add_argument("index", type=int, metavar="INDEX", help="0-based, as listed")
     save.add_argument("path", metavar="PATH", help="file to write, or a directory")
     save.add_argument("--force", action="store_true", help="replace an existing file")
-    _json_flag(save)
+    add_json_flag(save)
     save.set_defaults(handler=cmd_attachments_save)
