@@ -17,7 +17,7 @@ from exante_tui.config import Settings
 # ``exante-tui`` with the API subcommands registered (the CLI proper wires them the same way).
 _CLI = """
 import argparse, sys
-from exante_tui.api.commands import register
+from exante_tui.cli.server import register
 from exante_tui.config import Settings
 from exante_tui.services import Services
 parser = argparse.ArgumentParser(prog="exante-tui")

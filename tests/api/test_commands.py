@@ -13,8 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from exante_tui.api import commands
 from exante_tui.api.tokens import ApiTokens
+from exante_tui.cli import server as commands
 from exante_tui.core.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.db import alembic_config

@@ -1,6 +1,6 @@
 """Gmail → store sync, headless: front ends call :func:`run_sync` and :func:`save_attachment`.
 
-The names load on first use, so importing ``exante_tui.sync.commands`` (the CLI does)
+The names load on first use, so importing this package (the CLI does)
 does not pull in the Gmail client.
 """
 

@@ -1,18 +1,19 @@
-"""CLI subcommands of the HTTP front end: ``serve`` and ``tokens create|list|revoke``."""
+"""``exante-tui serve`` and ``tokens create|list|revoke``: the HTTP front end and its tokens."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from exante_tui.api.tokens import ApiTokens
-from exante_tui.cli_output import add_json_flag, iso, print_table
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
-from exante_tui.services import Services
-from exante_tui.store.api_tokens import ApiToken
+from exante_tui.cli.inputs import UsageError
+from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
+from exante_tui.core.errors import ErrorDetail
+
+if TYPE_CHECKING:
+    from exante_tui.services import Services
+    from exante_tui.store.api_tokens import ApiToken
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
@@ -49,11 +50,12 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     import uvicorn
 
     from exante_tui.api.app import create_app, max_body_from_env
+    from exante_tui.api.tokens import ApiTokens
 
     try:
         max_body = args.max_body or max_body_from_env()
     except ValueError as exc:
-        raise ValidationFailed(
+        raise UsageError(
             "The body limit is not valid.", [ErrorDetail("EXANTE_API_MAX_BODY", str(exc))]
         ) from None
     if not is_loopback(args.host):
@@ -76,9 +78,11 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_tokens_create(services: Services, args: argparse.Namespace) -> int:
     """Print a new token once; on stdout alone, so ``$(exante-tui tokens create ...)`` works."""
+    from exante_tui.api.tokens import ApiTokens
+
     issued = ApiTokens(services.store).create(args.name, args.accounts)
     if args.as_json:
-        print(json.dumps({"token": issued.token, **token_json(issued.record)}, indent=2))
+        print_json({"token": issued.token, **token_json(issued.record)})
     else:
         print(issued.token)
         print("Keep this token now: it is not shown again.", file=sys.stderr)
@@ -86,19 +90,19 @@ def cmd_tokens_create(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.api.tokens import ApiTokens
+
     rows = [token_json(t) for t in ApiTokens(services.store).all_tokens()]
-    if args.as_json:
-        print(json.dumps(rows, indent=2))
-    else:
-        shown = [{**row, "accounts": row["accounts"] or "(all)"} for row in rows]
-        print_table(shown, ["name", "accounts", "created_at", "revoked_at"])
+    shown = [{**row, "accounts": row["accounts"] or "(all)"} for row in rows]
+    emit(args, rows, lambda: print_table(shown, ["name", "accounts", "created_at", "revoked_at"]))
     return 0
 
 
 def cmd_tokens_revoke(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.api.tokens import ApiTokens
+
     record = ApiTokens(services.store).revoke(args.name)
-    payload = token_json(record)
-    print(json.dumps(payload, indent=2) if args.as_json else f"revoked {record.name}")
+    emit(args, token_json(record), lambda: print(f"revoked {record.name}"))
     return 0
 
 
@@ -131,7 +135,7 @@ def register(subparsers: Any) -> None:
     )
     listing = actions.add_parser("list", help="list tokens (names, scope, dates; never tokens)")
     revoke = actions.add_parser("revoke", help="revoke a token at once")
-    revoke.add_argument("name")
+    revoke.add_argument("name", help="the token's name")
     for parser, handler in (
         (create, cmd_tokens_create),
         (listing, cmd_tokens_list),

@@ -6,9 +6,10 @@ import argparse
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
+if TYPE_CHECKING:
+    from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -16,10 +17,15 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
 
 
+def print_json(payload: Any, *, indent: int | None = 2) -> None:
+    """The one JSON printer of the CLI (UTF-8 kept as is; ``indent=None`` for JSON Lines)."""
+    print(json.dumps(payload, indent=indent, ensure_ascii=False), flush=True)
+
+
 def emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
     """Print ``payload`` as JSON under ``--json``; otherwise let ``human`` print it."""
     if args.as_json:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload)
     else:
         human()
 

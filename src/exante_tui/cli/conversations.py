@@ -1,0 +1,57 @@
+"""``exante-tui conversations list|show``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from exante_tui.cli.inputs import parse_uid
+from exante_tui.cli.output import add_json_flag, conversation_json, emit, message_json, print_table
+
+if TYPE_CHECKING:
+    from exante_tui.services import Services
+
+
+def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.store import queries
+
+    found = queries.list_conversations(services.store, search=args.search, limit=args.limit)
+    rows = [conversation_json(c) for c in found]
+    columns = ["conversation_uid", "last_message_at", "subject"]
+    emit(args, rows, lambda: print_table(rows, columns))
+    return 0
+
+
+def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.core.errors import ErrorDetail, NotFound
+    from exante_tui.store import queries
+
+    uid = parse_uid(args.uid, "conversation_uid")
+    conversation = queries.get_conversation(services.store, uid)
+    if conversation is None:
+        raise NotFound("No such conversation.", [ErrorDetail("conversation_uid", args.uid)])
+    messages = queries.conversation_messages(services.store, uid)
+    payload = {**conversation_json(conversation), "messages": [message_json(m) for m in messages]}
+
+    def human() -> None:
+        print(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
+        for message in payload["messages"]:
+            print(f"\n--- {message['date']}  {message['from']} -> {', '.join(message['to'])}")
+            print(message["body_text"].rstrip())
+
+    emit(args, payload, human)
+    return 0
+
+
+def register(commands: Any) -> None:
+    conversations = commands.add_parser("conversations", help="browse conversations")
+    conv = conversations.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = conv.add_parser("list", help="list conversations, newest first")
+    listing.add_argument("--search", default="", help="filter by subject or snippet")
+    listing.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    add_json_flag(listing)
+    listing.set_defaults(handler=cmd_conversations_list)
+    show = conv.add_parser("show", help="show one conversation and its messages")
+    show.add_argument("uid", help="the conversation_uid, as listed")
+    add_json_flag(show)
+    show.set_defaults(handler=cmd_conversations_show)

@@ -1,0 +1,107 @@
+"""The ``exante-tui`` command: the TUI by default, JSON-speaking subcommands for scripts.
+
+Exit codes: 0 success, 1 provider (or unexpected) failure, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from exante_tui import __version__
+from exante_tui.cli import (
+    accounts,
+    conversations,
+    demo,
+    drafts,
+    outbox,
+    send,
+    server,
+    sync,
+    worker,
+)
+from exante_tui.cli.inputs import UsageError
+from exante_tui.cli.output import print_json
+from exante_tui.core.errors import ErrorDetail, SendError
+
+log = logging.getLogger("exante_tui")
+
+COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exante-tui", description="Compose and send business mail through Gmail."
+    )
+    parser.add_argument("--version", action="version", version=f"exante-tui {__version__}")
+    parser.add_argument("--db", help="SQLAlchemy database URL (env EXANTE_DB_URL)")
+    parser.add_argument("--home", help="config and data directory (env EXANTE_HOME)")
+    parser.add_argument(
+        "--demo", action="store_true", help="open a fresh demo store (offline, no Google account)"
+    )
+    parser.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="do not send scheduled drafts from the TUI (env EXANTE_TUI_SCHEDULER=0)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+def _log_to_file(data_dir: Path) -> Path:
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "exante-tui.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return path
+
+
+def _report(error: SendError, args: argparse.Namespace) -> int:
+    if getattr(args, "json", None) or getattr(args, "as_json", False):
+        print_json(error.to_payload())
+    else:
+        print(f"error: {error}", file=sys.stderr)
+    return error.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from exante_tui.config import Settings
+
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.load(db_url=args.db, home=Path(args.home) if args.home else None)
+        log_path = _log_to_file(settings.data_dir)
+        if args.command is None:
+            from exante_tui.cli.tui import run_tui
+
+            return run_tui(settings, args.demo, args.scheduler)
+        from exante_tui.services import Services
+
+        services = Services.open(settings)
+    except SQLAlchemyError as exc:
+        return _report(UsageError("Cannot open the database.", [ErrorDetail("db", str(exc))]), args)
+    try:
+        return args.handler(services, args)
+    except SendError as error:
+        return _report(error, args)
+    except SQLAlchemyError as exc:
+        log.exception("database error")
+        print(f"error: database error: {exc.__class__.__name__} (see {log_path})", file=sys.stderr)
+        return 1
+    except Exception:
+        log.exception("unexpected error")
+        print(f"error: unexpected failure; details are in {log_path}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()

@@ -1,0 +1,71 @@
+"""``exante-tui worker``: send scheduled drafts when they are due."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from exante_tui.cli.outbox import add_stale_flag, print_settled, stale_after
+from exante_tui.cli.output import add_json_flag, print_json
+
+if TYPE_CHECKING:
+    from exante_tui.core.scheduler import ScheduledSend
+    from exante_tui.services import Services
+
+
+def cmd_worker(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.core.errors import Conflict
+    from exante_tui.core.reconcile import reconcile
+    from exante_tui.core.scheduler import CLAIM_TIMEOUT, Scheduler
+
+    claim_timeout = (
+        CLAIM_TIMEOUT if args.claim_timeout is None else timedelta(seconds=args.claim_timeout)
+    )
+    scheduler = Scheduler(services.core, claim_timeout=claim_timeout, stale_after=stale_after(args))
+    print_settled(args, reconcile(services.core, stale_after=stale_after(args)))
+    failed = False
+    try:
+        while True:
+            for result in scheduler.run_once():
+                error = result.error
+                failed = failed or (error is not None and not isinstance(error, Conflict))
+                _print_scheduled(args, result)
+            if args.once:
+                return 1 if failed else 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _print_scheduled(args: argparse.Namespace, result: ScheduledSend) -> None:
+    row: dict[str, Any] = {"draft_uid": str(result.draft_uid)}
+    if result.response is not None:
+        row.update(result.response.model_dump(mode="json"))
+    if result.error is not None:
+        row.update(result.error.to_payload())
+    if args.as_json:
+        print_json(row, indent=None)
+    elif result.error is not None:
+        print(f"{result.error.code}: draft {result.draft_uid}: {result.error.message}", flush=True)
+    else:
+        print(f"{row['status']}: draft {result.draft_uid}", flush=True)
+
+
+def register(commands: Any) -> None:
+    worker = commands.add_parser("worker", help="send scheduled drafts when they are due")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    worker.add_argument(
+        "--interval", type=float, default=30.0, metavar="S", help="seconds between passes"
+    )
+    worker.add_argument(
+        "--claim-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="release drafts claimed longer ago than this by a worker that died (default 1800)",
+    )
+    add_stale_flag(worker)
+    add_json_flag(worker)
+    worker.set_defaults(handler=cmd_worker)
