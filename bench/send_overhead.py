@@ -69,8 +69,8 @@ from builders import stored_raw, write_token_file  # noqa: E402
 from exante_tui.config import Settings  # noqa: E402
 from exante_tui.core.mime import OutgoingMessage, build_message, new_message_id  # noqa: E402
 from exante_tui.core.validation import parse_send_request, request_hash  # noqa: E402
-from exante_tui.providers.auth import load_credentials  # noqa: E402
 from exante_tui.providers.gmail import GmailTransport  # noqa: E402
+from exante_tui.providers.tokens import load_credentials  # noqa: E402
 from exante_tui.services import Services  # noqa: E402
 from exante_tui.store.models import Account  # noqa: E402
 from fakes.gmail_server import FakeGmail, fake_credentials  # noqa: E402

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from exante_tui.providers.auth import (
+from exante_tui.providers.base import TransportAuthError
+from exante_tui.providers.tokens import (
     TokenFileError,
     import_token,
     load_credentials,
     write_private,
 )
-from exante_tui.providers.base import TransportAuthError
 from fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 
 ACCOUNT = uuid.UUID("00000000-0000-4000-8000-000000000001")

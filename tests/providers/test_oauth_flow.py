@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from exante_tui.core.errors import AuthFailure, ValidationFailed
-from exante_tui.providers.auth import GMAIL_SCOPES, TokenFileError, authorize
+from exante_tui.providers.auth import GMAIL_SCOPES, authorize
 from exante_tui.providers.base import TransportAuthError
+from exante_tui.providers.tokens import TokenFileError
 from exante_tui.services import Services
 from fakes.gmail_server import FakeGmail
 from fakes.oauth_server import REFRESH_TOKEN, FakeOAuth, click_allow

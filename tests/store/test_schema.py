@@ -6,14 +6,16 @@ import uuid
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from exante_tui.services import Services
-from exante_tui.store.db import Store
+from exante_tui.store.db import Store, alembic_config, head_revision, stored_revision
 from exante_tui.store.models import Account, OutboundEmail, Provider
 from exante_tui.store.search import include_in_autogenerate
 
@@ -25,6 +27,28 @@ def test_migrated_schema_matches_the_models(services: Services) -> None:
         )
         assert compare_metadata(context, SQLModel.metadata) == []
         assert context.get_current_revision() is not None
+
+
+def test_the_cheap_head_is_alembics_head(services: Services) -> None:
+    script = ScriptDirectory.from_config(alembic_config(services.store.url))
+    assert head_revision() == script.get_current_head()
+    assert stored_revision(services.store.engine) == head_revision()
+
+
+def test_opening_a_store_behind_the_head_upgrades_it(services: Services) -> None:
+    account = services.accounts.add_outbox("desk@northwind.example")
+    config = alembic_config(services.store.url)
+    with services.store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    assert stored_revision(services.store.engine) != head_revision()
+    again = Store(services.store.url)
+    try:
+        assert stored_revision(again.engine) == head_revision()
+        with again.session() as session:
+            assert session.get(Account, account.id) is not None
+    finally:
+        again.close()
 
 
 def test_reopening_a_store_keeps_its_data(services: Services) -> None:

@@ -1,12 +1,13 @@
 """The ``exante-tui`` command: the TUI by default, JSON-speaking subcommands for scripts.
 
 Exit codes: 0 success, 1 provider (or unexpected) failure, 2 bad input or usage.
+Arguments are parsed before anything heavy is imported: ``--help`` and usage errors cost
+the interpreter, ``argparse`` and the command modules' parsers, nothing more.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,8 +27,6 @@ from exante_tui.cli import (
 from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import print_json
 from exante_tui.core.errors import ErrorDetail, SendError
-
-log = logging.getLogger("exante_tui")
 
 COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
 
@@ -55,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _log_to_file(data_dir: Path) -> Path:
+    import logging
+
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "exante-tui.log"
@@ -74,11 +75,14 @@ def _report(error: SendError, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    import logging
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from exante_tui.config import Settings
 
-    args = build_parser().parse_args(argv)
+    log = logging.getLogger("exante_tui")
     try:
         settings = Settings.load(db_url=args.db, home=Path(args.home) if args.home else None)
         log_path = _log_to_file(settings.data_dir)

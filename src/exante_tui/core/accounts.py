@@ -66,7 +66,7 @@ class Accounts:
 
         Importing again for a connected address replaces its token (this is how to reconnect).
         """
-        from exante_tui.providers.auth import import_token
+        from exante_tui.providers.tokens import import_token
 
         return self._add_gmail(
             _checked_email(email),
@@ -88,9 +88,10 @@ class Accounts:
         The client secrets default to ``client_secret.json`` in the config dir. The address
         is the one Google signs in (``users.getProfile``); ``email``, if given, must match it.
         """
-        from exante_tui.providers.auth import TokenFileError, authorize, store_token
+        from exante_tui.providers.auth import authorize
         from exante_tui.providers.base import TransportAuthError, TransportError
         from exante_tui.providers.gmail import profile_email
+        from exante_tui.providers.tokens import TokenFileError, store_token
 
         expected = _checked_email(email) if email else None
         secrets = self._client_secrets(client_secrets)
@@ -156,7 +157,7 @@ class Accounts:
         self, address: str, display_name: str, write_token: Callable[[uuid.UUID], Path]
     ) -> Account:
         """Add ``address`` as a Gmail account, or give a connected one its new token."""
-        from exante_tui.providers.auth import TokenFileError
+        from exante_tui.providers.tokens import TokenFileError
 
         with self.store.session() as session:
             existing = session.exec(select(Account).where(Account.email == address)).first()

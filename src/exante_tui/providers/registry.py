@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def gmail_credentials(account: Account, settings: Settings) -> Credentials:
     """The account's OAuth credentials, refreshed if expired; ``TransportAuthError`` if none."""
-    from exante_tui.providers.auth import load_credentials
+    from exante_tui.providers.tokens import load_credentials
 
     if account.provider != Provider.GMAIL or not account.token_path:
         raise TransportAuthError(f"account {account.email} has no stored token")
