@@ -21,6 +21,8 @@ from fakes.gmail_server import FakeGmail
 from pg import PgServer
 
 TEST_DB = os.environ.get("EXANTE_TEST_DB", "sqlite")
+UNPACED = 1_000_000.0
+"""Quota for tests that are not about pacing (tests/providers/test_policy.py is)."""
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +57,7 @@ def settings(tmp_path: Path, db_url: str, fake_gmail: FakeGmail) -> Settings:  #
         gmail_endpoint=fake_gmail.endpoint,
         gmail_retry_base_delay=0.0,
         gmail_timeout=5.0,
+        gmail_quota=UNPACED,
     )
 
 

@@ -7,10 +7,13 @@ the flag wins over the environment, the environment over the default.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from platformdirs import user_config_path, user_data_path
+
+from exante_tui.core.errors import ErrorDetail, ValidationFailed
 
 APP_NAME = "exante-tui"
 
@@ -24,6 +27,8 @@ class Settings:
     db_url: str
     gmail_endpoint: str | None = None
     gmail_retry_base_delay: float = 1.0
+    gmail_quota: float = 250.0
+    """Gmail quota units per second per account (``EXANTE_GMAIL_QUOTA``)."""
     gmail_timeout: float = 60.0
     oauth_token_uri: str | None = None
     """Where OAuth tokens are refreshed; None means Google's endpoint (tests use a fake)."""
@@ -55,6 +60,7 @@ class Settings:
             gmail_endpoint=env.get("EXANTE_GMAIL_ENDPOINT") or None,
             gmail_retry_base_delay=float(env.get("EXANTE_GMAIL_RETRY_DELAY", "1.0")),
             gmail_timeout=float(env.get("EXANTE_GMAIL_TIMEOUT", "60")),
+            gmail_quota=_positive(env, "EXANTE_GMAIL_QUOTA", 250.0),
             oauth_token_uri=env.get("EXANTE_OAUTH_TOKEN_URI") or None,
         )
 
@@ -67,3 +73,19 @@ class Settings:
         """Create the data and config directories (config private to the user)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number from ``env[name]``; a ``ValidationFailed`` naming it otherwise."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValidationFailed(
+            f"{name} must be a positive number.", [ErrorDetail(name, f"{text!r} is not")]
+        )
+    return value

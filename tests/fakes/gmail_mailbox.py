@@ -36,6 +36,7 @@ from fakes.gmail_server import (
     RawBody,
     RecordedRequest,
     Route,
+    WithHeaders,
     gmail_error,
 )
 from fakes.gmail_server import _get_message as _get_message_headers
@@ -378,8 +379,9 @@ def _attachment_get(fake: FakeGmail, _request: RecordedRequest, match: re.Match[
     return 200, {"attachmentId": match["aid"], "size": len(data), "data": b64url(data)}
 
 
-def _sub_request(text: str) -> RecordedRequest:
-    """One ``application/http`` part of a batch as a request."""
+def _sub_request(text: str, outer: dict[str, str]) -> RecordedRequest:
+    """One ``application/http`` part of a batch as a request; the outer request's headers
+    (but its ``Content-*``) apply unless the part has its own, as at Gmail."""
     request_line, _, rest = text.lstrip("\r\n").partition("\n")
     method, target, _version = request_line.strip().split(" ", 2)
     simple = _simple_head(rest)
@@ -393,11 +395,12 @@ def _sub_request(text: str) -> RecordedRequest:
     body: Any = None
     if isinstance(body_text, str) and body_text.strip():
         body = json.loads(body_text)
+    inherited = {k: v for k, v in outer.items() if not k.startswith("content-")}
     return RecordedRequest(
         method=method,
         path=url.path,
         query=parse_qs(url.query),
-        headers=headers,
+        headers={**inherited, **headers},
         body=body,
     )
 
@@ -440,14 +443,18 @@ def _batch(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> 
     out: list[str] = []
     for content_id_header, text in parts:
         content_id = content_id_header.strip().strip("<>")
-        sub = _sub_request(text)
+        sub = _sub_request(text, request.headers)
         status, body = fake.handle(sub) or gmail_error(503)
+        extra = ""
+        if isinstance(body, WithHeaders):
+            extra = "".join(f"{name}: {value}\r\n" for name, value in body.headers.items())
+            body = body.body
         payload = json.dumps(body)
         out.append(
             f"--{boundary}\r\nContent-Type: application/http\r\n"
             f"Content-ID: <response-{content_id}>\r\n\r\n"
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-            "Content-Type: application/json; charset=UTF-8\r\n"
+            f"Content-Type: application/json; charset=UTF-8\r\n{extra}"
             f"Content-Length: {len(payload.encode())}\r\n\r\n{payload}\r\n"
         )
     out.append(f"--{boundary}--\r\n")
@@ -462,6 +469,7 @@ def _simple_parts(content_type: str, data: bytes) -> list[tuple[str, str]] | Non
     """(Content-ID, payload) of each part of a plain batch body, as the ``email`` parser
     reads them, without its cost; None for anything less plain (the parser decides)."""
     match = _BOUNDARY.match(content_type.strip())
+    data = data.replace(b"\r\n", b"\n")
     if match is None or not data.isascii() or b"\r" in data:
         return None
     delimiter = f"--{match[1]}"

@@ -7,6 +7,8 @@ served: media uploads keep ``https`` whatever the endpoint, so upload tests use
 Routes live in a table (:meth:`FakeGmail.add_route`), so more of the API can be added
 without touching the request handling. Faults (:meth:`FakeGmail.fail_next`,
 :meth:`FakeGmail.hang_next`) are consumed by the next requests after the token check.
+:meth:`FakeGmail.enforce_quota` makes the fake refuse what Gmail's per-user quota would
+(429 ``rateLimitExceeded`` with ``Retry-After``), batch parts one by one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -31,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from google.oauth2.credentials import Credentials
 
 from fakes.http import reply
+from fakes.quota import UserQuota
 
 DEFAULT_TOKEN = "fake-access-token"
 
@@ -45,7 +49,15 @@ class RawBody:
     data: bytes
 
 
-Answer = tuple[int, JsonBody | RawBody]
+@dataclass(frozen=True)
+class WithHeaders:
+    """A JSON answer body with extra response headers (``Retry-After``)."""
+
+    body: JsonBody
+    headers: dict[str, str]
+
+
+Answer = tuple[int, JsonBody | RawBody | WithHeaders]
 
 
 @dataclass
@@ -122,6 +134,15 @@ def gmail_error(status: int, *, reason: str | None = None, message: str | None =
         }
     }
     return status, body
+
+
+def rate_limited(seconds: int) -> Answer:
+    """Gmail's answer over the per-user quota: 429, ``Retry-After`` and the time in the text."""
+    when = datetime.now(UTC) + timedelta(seconds=seconds)
+    text = f"User-rate limit exceeded.  Retry after {when.isoformat(timespec='milliseconds')}"
+    status, body = gmail_error(429, reason="rateLimitExceeded", message=text.replace("+00:00", "Z"))
+    assert isinstance(body, dict)
+    return status, WithHeaders(body, {"Retry-After": str(seconds)})
 
 
 def _send_message(fake: FakeGmail, request: RecordedRequest, _match: re.Match[str]) -> Answer:
@@ -245,11 +266,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, body = answer
+        headers = body.headers if isinstance(body, WithHeaders) else None
+        if isinstance(body, WithHeaders):
+            body = body.body
         if isinstance(body, RawBody):
             content_type, payload = body.content_type, body.data
         else:
             content_type, payload = "application/json; charset=UTF-8", json.dumps(body).encode()
-        reply(self, status, payload, content_type)
+        reply(self, status, payload, content_type, headers)
 
     def _read_request(self) -> RecordedRequest:
         length = int(self.headers.get("Content-Length") or 0)
@@ -306,6 +330,8 @@ class FakeGmail:
         self._ids = itertools.count(0x18F0000000000001)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.quota: UserQuota | None = None
+        """The enforced per-user quota, if any (see :meth:`enforce_quota`)."""
 
     @property
     def endpoint(self) -> str:
@@ -377,6 +403,13 @@ class FakeGmail:
             if not self.stopping.is_set():
                 self._release.clear()
 
+    def enforce_quota(
+        self, rate: float, *, burst: float = 1.0, clock: Callable[[], float] | None = None
+    ) -> UserQuota:
+        """Refuse requests over ``rate`` quota units/s (``burst`` seconds' worth banked)."""
+        self.quota = UserQuota(rate, burst=burst, **({"clock": clock} if clock else {}))
+        return self.quota
+
     def release_hangs(self) -> None:
         """Let every held request continue."""
         self._release.set()
@@ -427,6 +460,10 @@ class FakeGmail:
                 return None
         if route is None or match is None:
             return gmail_error(404, message=f"No fake route for {request.method} {request.path}")
+        if self.quota is not None:
+            wait = self.quota.charge(request.route)
+            if wait is not None:
+                return rate_limited(wait)
         return route.handler(self, request, match)
 
     def _match(self, request: RecordedRequest) -> tuple[Route | None, re.Match[str] | None]:

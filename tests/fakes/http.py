@@ -12,10 +12,13 @@ def reply(
     status: int,
     payload: bytes,
     content_type: str = "application/json; charset=UTF-8",
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Send ``payload`` with its length and type."""
+    """Send ``payload`` with its length, type and any other ``headers``."""
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(payload)))
     handler.end_headers()
     handler.wfile.write(payload)

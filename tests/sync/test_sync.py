@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from exante_tui.core.errors import NotFound, ProviderFailure, ValidationFailed
 from exante_tui.providers.gmail import batch_uri, build_service
+from exante_tui.providers.policy import GmailPolicy, QuotaBucket
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Direction, EmailMessage, OutboundEmail
 from exante_tui.sync import SyncProgress, run_sync
-from exante_tui.sync.batch import GmailReader
 from exante_tui.sync.gmail import GmailSync
 from fakes.gmail_mailbox import build_mail
 from fakes.gmail_server import FakeGmail, fake_credentials
@@ -117,8 +117,10 @@ def test_full_sync_takes_the_newest_threads_page_by_page(
 ) -> None:
     threads = seed_threads(fake_gmail.mailbox, 7)
     service = build_service(fake_credentials(), endpoint=fake_gmail.endpoint)
-    reader = GmailReader(batch_uri=batch_uri(fake_gmail.endpoint), retry_base_delay=0)
-    engine = GmailSync(services.store, gmail_account, service, reader, page_size=2)
+    gmail = GmailPolicy(
+        QuotaBucket(10_000), batch_uri=batch_uri(fake_gmail.endpoint), retry_base_delay=0
+    )
+    engine = GmailSync(services.store, gmail_account, service, gmail, page_size=2)
 
     result = engine.run(max_threads=5)
 

@@ -95,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         services = Services.open(settings)
     except SQLAlchemyError as exc:
         return _report(UsageError("Cannot open the database.", [ErrorDetail("db", str(exc))]), args)
+    except SendError as error:  # a setting out of range
+        return _report(error, args)
     try:
         return args.handler(services, args)
     except SendError as error:

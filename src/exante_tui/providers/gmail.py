@@ -1,8 +1,8 @@
 """Sending through the Gmail API with google-api-python-client.
 
 Small messages go as JSON (``users.messages.send`` with ``raw``); messages above
-``upload_threshold`` go as a resumable ``message/rfc822`` media upload. Retries are our
-own loop (429, 5xx, 403 rate limits) so the delays are injectable.
+``upload_threshold`` go as a resumable ``message/rfc822`` media upload. Pacing and
+retries are the account's :class:`~exante_tui.providers.policy.GmailPolicy`.
 
 A 5xx, a timeout or a broken connection during a send is ambiguous: Gmail may have sent
 the message. After the backoff the transport looks for the message's Message-ID in the
@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import random
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urljoin
 
 import google.auth.exceptions
@@ -38,23 +35,23 @@ from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES
 from exante_tui.providers.base import (
     Delivery,
     ProgressCallback,
-    TransportAmbiguous,
     TransportAuthError,
     TransportError,
     message_id_of,
 )
-
-T = TypeVar("T")
+from exante_tui.providers.policy import (
+    DEFAULT_QUOTA,
+    GmailPolicy,
+    QuotaBucket,
+    http_error,
+    look_for,
+    units_of,
+)
 
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com/"
 
-
 UPLOAD_CHUNK_SIZE = 1024 * 1024
 """Resumable upload chunk size; Google requires a multiple of 256 KiB."""
-
-_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-_JITTER = 0.1
-"""Random extra delay, as a fraction of ``retry_base_delay``."""
 
 
 def build_service(
@@ -119,15 +116,22 @@ class GmailTransport:
         upload_threshold: int = 5 * 1024 * 1024,
         upload_chunk_size: int = UPLOAD_CHUNK_SIZE,
         http: httplib2.Http | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        bucket: QuotaBucket | None = None,
     ) -> None:
-        """Build the Gmail service; ``http`` (e.g. an ``HttpMockSequence``) bypasses auth."""
-        self._timeout = timeout
-        self._retry_base_delay = retry_base_delay
-        self._max_retries = max_retries
+        """Build the Gmail service; ``http`` (e.g. an ``HttpMockSequence``) bypasses auth.
+
+        ``bucket`` is the account's shared quota bucket (a private one at Gmail's rate if
+        None); ``sleep`` waits out backoff delays.
+        """
+        self._policy = GmailPolicy(
+            bucket or QuotaBucket(DEFAULT_QUOTA),
+            max_retries=max_retries,
+            retry_base_delay=retry_base_delay,
+            sleep=sleep,
+        )
         self._upload_threshold = upload_threshold
         self._upload_chunk_size = upload_chunk_size
-        self._sleep = sleep
         self._service = build_service(credentials, endpoint=endpoint, timeout=timeout, http=http)
         self._messages = self._service.users().messages()
         """The ``users.messages`` resource, built once: each build costs about a millisecond."""
@@ -159,7 +163,9 @@ class GmailTransport:
         if total <= self._upload_threshold:
             body["raw"] = base64.urlsafe_b64encode(raw).decode("ascii")
             request = messages.send(userId="me", body=body)
-            result = self._call(request.execute, settle)
+            result = self._policy.call(
+                request.execute, units_of(request), settle=settle, retry_lost=False
+            )
         else:
             media = MediaIoBaseUpload(
                 io.BytesIO(raw),
@@ -196,7 +202,7 @@ class GmailTransport:
             includeSpamTrash=True,
             maxResults=1,
         )
-        found = self._call(request.execute).get("messages") or []
+        found = self._read(request).get("messages") or []
         return found[0] if found else None
 
     def _upload(
@@ -211,9 +217,11 @@ class GmailTransport:
         Retrying a chunk resumes the same upload session, which Gmail completes at most
         once; if the upload breaks off ambiguously, the mailbox says whether it arrived.
         """
+        units = units_of(request)  # charged once, with the first chunk
         try:
             while True:
-                status, result = self._call(request.next_chunk)
+                status, result = self._policy.call(request.next_chunk, units, retry_lost=False)
+                units = 0
                 if result is not None:
                     return result
                 if progress is not None and status is not None:
@@ -223,10 +231,14 @@ class GmailTransport:
         except TransportError as exc:
             if settle is None or (exc.status is not None and exc.status < 500):
                 raise
-            found = _look_for(settle, exc)
+            found = look_for(settle, exc)
             if found is None:
                 raise
             return found
+
+    def _read(self, request: HttpRequest) -> dict[str, Any]:
+        """A read the send needs; a lost answer is not retried (the send decides)."""
+        return self._policy.call(request.execute, units_of(request), retry_lost=False)
 
     def _read_message_id(self, message_id: str) -> str | None:
         """The Message-ID header Gmail stored, or None if it cannot be read back."""
@@ -234,100 +246,10 @@ class GmailTransport:
             userId="me", id=message_id, format="metadata", metadataHeaders=["Message-ID"]
         )
         try:
-            message = self._call(request.execute)
+            message = self._read(request)
         except TransportError:
             return None
         for header in message.get("payload", {}).get("headers", []):
             if header.get("name", "").lower() == "message-id":
                 return header.get("value")
         return None
-
-    def _call(self, func: Callable[[], T], settle: Callable[[], T | None] | None = None) -> T:
-        """Run one API call, retrying rate limits and server errors with backoff.
-
-        ``settle`` marks a call that may take effect without answering (a send): after an
-        ambiguous failure it looks for the effect, which is returned if found.
-        """
-        attempt = 0
-        while True:
-            try:
-                return func()
-            except HttpError as exc:
-                if not is_retryable(exc):
-                    raise http_error(exc, retries=attempt) from exc
-                failure, unsure = http_error(exc, retries=attempt), exc.resp.status >= 500
-            except google.auth.exceptions.RefreshError as exc:
-                raise TransportAuthError(
-                    "Google refused to refresh the account's access token (expired or "
-                    "revoked); reconnect the account."
-                ) from exc
-            except google.auth.exceptions.TransportError as exc:
-                raise TransportError(
-                    f"Could not reach Google to refresh the access token: {exc}"
-                ) from exc
-            except (ConnectionRefusedError, httplib2.ServerNotFoundError) as exc:
-                raise TransportError(f"Could not talk to Gmail: {exc}") from exc
-            except TimeoutError as exc:
-                failure, unsure = (
-                    TransportError(f"Gmail did not answer within {self._timeout:g} s"),
-                    True,
-                )
-                if settle is None:
-                    raise failure from exc
-            except (OSError, httplib2.HttpLib2Error) as exc:
-                failure, unsure = TransportError(f"Lost the connection to Gmail: {exc}"), True
-                if settle is None:
-                    raise failure from exc
-            last = attempt >= self._max_retries
-            delay = self._retry_base_delay * (2**attempt + random.uniform(0, _JITTER))
-            if unsure and settle is not None:
-                self._sleep(delay)
-                found = _look_for(settle, failure)
-                if found is not None:
-                    return found
-            elif not last:
-                self._sleep(delay)
-            if last:
-                raise failure
-            attempt += 1
-
-
-def _look_for(settle: Callable[[], T | None], failure: TransportError) -> T | None:
-    """The effect of an ambiguous call if Gmail has it; ``TransportAmbiguous`` if unclear."""
-    try:
-        return settle()
-    except TransportError as exc:
-        raise TransportAmbiguous(
-            f"{failure}; the message may or may not have been sent (searching the "
-            f"mailbox for it failed: {exc})",
-            status=failure.status,
-        ) from exc
-
-
-def _error_reason(exc: HttpError) -> str | None:
-    """The first ``errors[].reason`` of a Gmail error body, if any."""
-    try:
-        data = json.loads(exc.content)
-        return data["error"]["errors"][0]["reason"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
-def is_retryable(exc: HttpError) -> bool:
-    """429, 5xx and 403 rate limits: worth another try after a pause."""
-    status = exc.resp.status
-    if status == 429 or status >= 500:
-        return True
-    return status == 403 and _error_reason(exc) in _RATE_LIMIT_REASONS
-
-
-def http_error(exc: HttpError, *, retries: int) -> TransportError:
-    """A TransportError carrying the status and Gmail's own message."""
-    status = exc.resp.status
-    detail = exc.reason or "no details"
-    after = f" after {retries} retries" if retries else ""
-    if status == 401:
-        return TransportAuthError(
-            f"Gmail rejected the account's credentials (HTTP 401): {detail}", status=status
-        )
-    return TransportError(f"Gmail answered HTTP {status}{after}: {detail}", status=status)

@@ -30,12 +30,14 @@ def transport_for(account: Account, settings: Settings) -> Transport:
     if account.provider == Provider.OUTBOX:
         return OutboxTransport(settings.outbox_dir)
     from exante_tui.providers.gmail import GmailTransport
+    from exante_tui.providers.policy import bucket_for
 
     return GmailTransport(
         gmail_credentials(account, settings),
         endpoint=settings.gmail_endpoint,
         timeout=settings.gmail_timeout,
         retry_base_delay=settings.gmail_retry_base_delay,
+        bucket=bucket_for(account.id, settings.gmail_quota),
     )
 
 

@@ -28,9 +28,9 @@ from exante_tui.core.errors import (
     ValidationFailed,
 )
 from exante_tui.providers.base import TransportAuthError, TransportError
+from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy, bucket_for
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Conversation, EmailMessage, Provider
-from exante_tui.sync.batch import DEFAULT_BATCH_SIZE, GmailReader
 from exante_tui.sync.gmail import DEFAULT_MAX_THREADS, AccountSync, GmailSync, ProgressCallback
 from exante_tui.sync.parse import decode_data
 
@@ -71,8 +71,8 @@ def run_sync(
     for account in _gmail_accounts(services, account_email):
         try:
             with _exclusive(account), _gmail_errors(account.email, "Sync"):
-                service, reader = _open(services, account, batch_size)
-                engine = GmailSync(services.store, account, service, reader)
+                service, gmail = _open(services, account, batch_size)
+                engine = GmailSync(services.store, account, service, gmail)
                 report.accounts.append(engine.run(max_threads=max_threads, progress=progress))
         except SendError as error:
             report.accounts.append(AccountSync(account.email, error=error))
@@ -116,14 +116,14 @@ def save_attachment(
     if target.exists() and not overwrite:
         raise Conflict(f"{target} already exists.", [ErrorDetail("path", "file exists")])
     with _gmail_errors(account.email, "Fetching the attachment"):
-        service, reader = _open(services, account, 1)
+        service, gmail = _open(services, account, 1)
         request = (
             service.users()
             .messages()
             .attachments()
             .get(userId="me", messageId=message.gmail_message_id, id=attachment_id)
         )
-        data = decode_data(reader.call(request).get("data") or "")
+        data = decode_data(gmail.execute(request).get("data") or "")
     _write(target, data)
     return target
 
@@ -174,8 +174,8 @@ def _gmail_errors(email: str, action: str) -> Iterator[None]:
         raise ProviderFailure(f"{action} of {email} failed: {exc}") from None
 
 
-def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, GmailReader]:
-    """A Gmail service for ``account`` and a reader for it (credentials refreshed if due)."""
+def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, GmailPolicy]:
+    """A Gmail service for ``account`` and its policy (credentials refreshed if due)."""
     from exante_tui.providers.gmail import batch_uri, build_service
     from exante_tui.providers.registry import gmail_credentials
 
@@ -185,12 +185,13 @@ def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, G
         endpoint=settings.gmail_endpoint,
         timeout=settings.gmail_timeout,
     )
-    reader = GmailReader(
+    gmail = GmailPolicy(
+        bucket_for(account.id, settings.gmail_quota),
         batch_uri=batch_uri(settings.gmail_endpoint),
         batch_size=batch_size,
         retry_base_delay=settings.gmail_retry_base_delay,
     )
-    return service, reader
+    return service, gmail
 
 
 def _safe_name(filename: str, index: int) -> str:

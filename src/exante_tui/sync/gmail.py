@@ -21,10 +21,10 @@ from googleapiclient.http import HttpRequest
 
 from exante_tui.core.errors import SendError
 from exante_tui.providers.base import TransportError
+from exante_tui.providers.policy import GmailPolicy
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account
 from exante_tui.store.types import utcnow
-from exante_tui.sync.batch import GmailReader
 from exante_tui.sync.changes import HISTORY_TYPES, HistoryChanges
 from exante_tui.sync.parse import parse_message
 from exante_tui.sync.rows import file_messages, forget_messages
@@ -105,14 +105,15 @@ class _HistoryExpired(Exception):
 
 
 class GmailSync:
-    """Syncs one account through a Gmail ``service`` (see ``providers.gmail.build_service``)."""
+    """Syncs one account through a Gmail ``service`` (see ``providers.gmail.build_service``),
+    its requests run by the account's ``gmail`` policy."""
 
     def __init__(
         self,
         store: Store,
         account: Account,
         service: Any,
-        reader: GmailReader,
+        gmail: GmailPolicy,
         *,
         page_size: int = LIST_PAGE_SIZE,
         clock: Callable[[], datetime] = utcnow,
@@ -123,7 +124,7 @@ class GmailSync:
         # Each resource call builds every method afresh (milliseconds): build them once.
         self.threads = self.users.threads()
         self.messages = self.users.messages()
-        self.reader = reader
+        self.gmail = gmail
         self.page_size = page_size
         self.clock = clock
 
@@ -151,7 +152,7 @@ class GmailSync:
     ) -> None:
         result.mode = "full"
         # Taken first: whatever arrives while we list is picked up by the next run.
-        result.history_id = str(self.reader.call(self.users.getProfile(userId="me"))["historyId"])
+        result.history_id = str(self.gmail.execute(self.users.getProfile(userId="me"))["historyId"])
         requests = _gets(self.threads.get, self._newest_threads(max_threads))
         self._fetch(
             requests, "threads", lambda thread: thread.get("messages", []), result, progress
@@ -161,7 +162,7 @@ class GmailSync:
         found: list[str] = []
         page_token = None
         while len(found) < limit:
-            page = self.reader.call(
+            page = self.gmail.execute(
                 self.threads.list(
                     userId="me",
                     maxResults=min(self.page_size, limit - len(found)),
@@ -182,7 +183,7 @@ class GmailSync:
         page_token = None
         while True:
             try:
-                page = self.reader.call(
+                page = self.gmail.execute(
                     self.users.history().list(
                         userId="me",
                         startHistoryId=start,
@@ -219,7 +220,7 @@ class GmailSync:
         total = len(requests)
         if progress is not None:
             progress(SyncProgress(self.account.email, 0, total, unit))
-        for results in self.reader.run(requests):
+        for results in self.gmail.run(requests):
             parsed = [
                 parse_message(message)
                 for resource in results.values()
