@@ -68,7 +68,7 @@ class UserQuota:
             now = self.clock()
             self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
-            if units <= self._tokens:
+            if units <= self._tokens + 1e-9:  # times summed in floating point
                 self._tokens -= units
                 self.spent += units
                 return None

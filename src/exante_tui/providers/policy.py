@@ -235,14 +235,13 @@ class GmailPolicy:
                 self.bucket.accepted()
                 return result
             last = attempt >= self.max_retries
-            delay = 0.0 if retry_after is not None else self.backoff(attempt)
             if unsure and settle is not None:
-                self.sleep(delay)
+                self.sleep(self.backoff(attempt))
                 found = look_for(settle, failure)
                 if found is not None:
                     return found
-            elif not last:
-                self.sleep(delay)
+            elif not last and retry_after is None:  # else the bucket waits it out
+                self.sleep(self.backoff(attempt))
             if last:
                 raise failure
             attempt += 1
