@@ -16,6 +16,13 @@ into a fresh file-based SQLite store, in the same run against the same fake:
 
 Reported per variant: wall time, HTTP round trips, messages per second. The target is
 batched at least 5 times faster than one request per message. Exit status 0 when met, else 1.
+
+``--quota 250`` instead runs the batched full and incremental syncs against a fake that
+enforces Gmail's per-user quota at that many units per second (a token bucket holding one
+second; over it, 429 ``rateLimitExceeded`` with ``Retry-After``), the client pacing itself
+at the same rate (``EXANTE_GMAIL_QUOTA``). Reported: wall time ÷ the quota floor (units the
+fake charged ÷ the rate), and the 429s among all requests. Targets: ≤ 1.2x the floor, 429s
+≤ 2 % of requests (default mailbox for this mode: 150 threads x 3 messages).
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ from fakes.gmail_mailbox import FIRST_HISTORY_ID, build_mail  # noqa: E402
 from fakes.gmail_server import FakeGmail  # noqa: E402
 
 TARGET_SPEEDUP = 5.0
+TARGET_FLOOR_RATIO = 1.2
+TARGET_REFUSED_SHARE = 0.02
+UNPACED = 1e9
 FETCH_ROUTES = frozenset({"threads.get", "messages.get"})
 """Requests that ride inside batch requests when batching (the fake records each part)."""
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,7 +89,13 @@ def seed(fake: FakeGmail, threads: int, per_thread: int) -> None:
 
 
 def run_variant(
-    fake: FakeGmail, name: str, *, incremental: bool, batch_size: int, threads: int
+    fake: FakeGmail,
+    name: str,
+    *,
+    incremental: bool,
+    batch_size: int,
+    threads: int,
+    quota: float = UNPACED,
 ) -> Outcome:
     """Import the whole mailbox into a fresh store; time the sync alone."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,7 +105,8 @@ def run_variant(
             config_dir=root / "config",
             db_url=f"sqlite:///{root / 'store.db'}",
             gmail_endpoint=fake.endpoint,
-            gmail_retry_base_delay=0.0,
+            gmail_retry_base_delay=0.0 if quota == UNPACED else 1.0,
+            gmail_quota=quota,
         )
         services = Services.open(settings)
         try:
@@ -124,7 +141,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2000)
     parser.add_argument("--per-thread", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--quota", type=float, help="enforce Gmail's quota (units/s)")
     args = parser.parse_args()
+    if args.quota:
+        return quota_mode(args)
 
     with FakeGmail() as fake:
         started = time.perf_counter()
@@ -172,6 +192,42 @@ def main() -> int:
         f"(target {TARGET_SPEEDUP:.0f}x)"
     )
     return 0 if per_message >= TARGET_SPEEDUP else 1
+
+
+def quota_mode(args: argparse.Namespace) -> int:
+    """Full and incremental sync against the quota-enforcing fake, against the floor."""
+    threads = args.threads if args.threads != 2000 else 150
+    per_thread = args.per_thread if args.per_thread != 5 else 3
+    ok = True
+    with FakeGmail() as fake:
+        seed(fake, threads, per_thread)
+        print(f"{threads} threads x {per_thread} messages, quota {args.quota:g} units/s")
+        for incremental in (False, True):
+            quota = fake.enforce_quota(args.quota)
+            before = len(fake.requests)
+            name = "incremental" if incremental else "full"
+            outcome = run_variant(
+                fake,
+                name,
+                incremental=incremental,
+                batch_size=args.batch_size,
+                threads=threads,
+                quota=args.quota,
+            )
+            requests = sum(1 for r in fake.requests[before:] if r.route != "batch")
+            floor = quota.spent / args.quota
+            ratio = outcome.seconds / floor
+            share = quota.refused / requests
+            ok = ok and ratio <= TARGET_FLOOR_RATIO and share <= TARGET_REFUSED_SHARE
+            print(
+                f"{name:<12} {outcome.seconds:6.2f} s, floor {floor:5.2f} s "
+                f"({quota.spent} units): {ratio:.2f}x the floor "
+                f"(target {TARGET_FLOOR_RATIO}x); {quota.refused} of {requests} requests "
+                f"answered 429 ({share:.1%}, target ≤ {TARGET_REFUSED_SHARE:.0%}); "
+                f"{outcome.messages} messages stored"
+            )
+            assert outcome.messages == threads * per_thread
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -50,11 +50,11 @@ def sync_policy(fake: FakeGmail, bucket: QuotaBucket) -> GmailPolicy:
     return GmailPolicy(bucket, batch_uri=batch_uri(fake.endpoint), retry_base_delay=0.5)
 
 
-def test_the_bucket_spends_a_second_of_quota_then_waits_for_the_rest() -> None:
+def test_the_bucket_spends_what_it_banked_then_waits_for_the_rest() -> None:
     clock = FakeClock()
     bucket = QuotaBucket(250, clock=clock)
 
-    bucket.take(250)
+    bucket.take(200)  # 0.8 s of quota
     bucket.take(100)
     bucket.take(25)
 
@@ -143,10 +143,10 @@ def test_a_paced_sync_at_the_real_rate_is_never_refused(
     assert engine.run().fetched == 60
 
     assert quota.refused == 0
-    floor = (quota.spent - 250) / 250  # what is left after the first second's burst
+    floor = (quota.spent - 200) / 250  # what is left after the banked 0.8 s
     assert clock.now() - started == pytest.approx(floor, abs=0.05)
     batches = [r for r in fake_gmail.requests if r.route == "batch"]
-    assert len(batches) == 3  # 25 threads.get (250 units) per batch at most
+    assert len(batches) == 3  # 20 threads.get (200 units) per batch at most
 
 
 def test_only_the_refused_parts_of_a_batch_go_again(

@@ -65,6 +65,9 @@ MAX_BATCH_SIZE = 100
 DEFAULT_BATCH_SIZE = 50
 """Gmail recommends at most 50; larger batches trip its rate limits."""
 
+BURST_SECONDS = 0.8
+"""Quota banked by a bucket, in seconds of its rate (Gmail banks about one)."""
+
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _JITTER = 0.1
 """Random extra delay, as a fraction of the base delay."""
@@ -100,8 +103,10 @@ class SystemClock:
 class QuotaBucket:
     """A token bucket in quota units, shared by every caller for one account (thread-safe).
 
-    Holds at most one second of quota; a request larger than what is there waits for the
-    rest (its units are reserved at once, so callers are served in turn).
+    A request larger than what is there waits for the rest (its units are reserved at once,
+    so callers are served in turn). It holds :data:`BURST_SECONDS` of quota: Gmail counts a
+    request when it serves it, a little later than we count it, and banking less than
+    Gmail's second leaves room for that delay to vary without tripping its limit.
     """
 
     def __init__(self, rate: float, *, clock: Clock | None = None) -> None:
@@ -110,8 +115,8 @@ class QuotaBucket:
         self.limit = rate
         self.rate = rate
         self.clock = clock or SystemClock()
-        self.capacity = rate
-        self._tokens = rate
+        self.capacity = rate * BURST_SECONDS
+        self._tokens = self.capacity
         self._updated = self.clock.now()
         self._resume_at = self._updated
         self._lock = threading.Lock()
