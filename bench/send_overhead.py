@@ -19,6 +19,9 @@ What it measures:
    transport per account and thread) saves. A fourth, :class:`FloorSend`, does only the
    send's unavoidable steps (validation, MIME, the same transport, a record committed
    before and after) on raw ``sqlite3``: the lowest ratio any core on this stack can reach.
+   The target is a regression guard, core ≤ 2.5x bare: the floor (about 1.2x against an
+   instant loopback fake) put the earlier ≤ 1.15x out of reach (issue 12). Sends here are
+   not paced (the quota bucket is set out of the way): it is the core's cost that counts.
 2. **20 MiB attachment.** The send goes through the resumable upload path, which keeps
    ``https`` whatever the endpoint, so it talks to a counting ``httplib2.Http`` stand-in
    that answers like the upload protocol. Reported: request bytes on the wire divided by
@@ -78,7 +81,7 @@ from fakes.gmail_server import FakeGmail, fake_credentials  # noqa: E402
 MiB = 1024 * 1024
 SENDER = "billing@northwind.example"
 DISPLAY_NAME = "Northwind Billing"
-TARGET_RATIO = 1.15
+TARGET_RATIO = 2.5
 TARGET_WIRE = 1.40
 TARGET_MEMORY = 4.0
 BODY_TEXT = (
@@ -141,6 +144,7 @@ def opened_services(
         gmail_endpoint=endpoint,
         gmail_retry_base_delay=0.0,
         gmail_timeout=10.0,
+        gmail_quota=1e9,
     )
     services = Services.open(settings, transports=transports)
     try:
