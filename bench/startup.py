@@ -13,6 +13,8 @@ load on the machine hits them alike) and the median wall time is reported:
   (``users.messages.send``, then ``users.messages.get`` ``format=metadata``);
 * the floor: the same script after importing the store and request models, which every
   send through the store needs;
+* the store's floor: a process that only imports the store (what ``outbox list`` cannot
+  do without);
 * ``exante-tui --help`` (target ≤ 0.15 s);
 * ``exante-tui outbox list`` on the demo store (target ≤ 0.30 s);
 * ``exante-tui send --json FILE``, a small fresh message, to the loopback fake Gmail
@@ -133,6 +135,10 @@ def main() -> int:
             ),
             "floor: bare script + the store's imports": (
                 [sys.executable, "-c", FLOOR, str(bare), fake.endpoint, DEFAULT_TOKEN],
+                base,
+            ),
+            "floor: import the store (no query)": (
+                [sys.executable, "-c", "import exante_tui.store.queries"],
                 base,
             ),
             "exante-tui --help": ([*cli, "--help"], base),
