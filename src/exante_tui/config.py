@@ -1,21 +1,27 @@
 """Settings: where the store and tokens live, which Gmail endpoint to talk to.
 
-Every setting has an environment variable (prefix ``EXANTE_``) and most have a CLI flag;
-the flag wins over the environment, the environment over the default.
+Every setting has an environment variable (prefix ``EXANTE_``, read and type-checked in
+`exante_tui.environment`) and some have a CLI flag; the flag wins over the environment, the
+environment over the default.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from platformdirs import user_config_path, user_data_path
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
-
 APP_NAME = "exante-tui"
+
+
+class SettingsError(ValueError):
+    """An ``EXANTE_*`` variable has a value the program cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -45,23 +51,27 @@ class Settings:
 
     @classmethod
     def load(cls, db_url: str | None = None, home: Path | None = None) -> Settings:
-        """Resolve settings from arguments, then ``EXANTE_*`` variables, then defaults."""
-        env = os.environ
-        home = home or (Path(env["EXANTE_HOME"]) if env.get("EXANTE_HOME") else None)
+        """Resolve settings from arguments, then ``EXANTE_*`` variables, then defaults.
+
+        Raises `SettingsError` naming the first variable whose value is not valid.
+        """
+        from exante_tui.environment import read_environment
+
+        env = read_environment()
+        home = home or env.home
         if home is not None:
             data_dir, config_dir = home / "data", home / "config"
         else:
             data_dir, config_dir = user_data_path(APP_NAME), user_config_path(APP_NAME)
-        url = db_url or env.get("EXANTE_DB_URL") or f"sqlite:///{data_dir / 'exante.db'}"
         return cls(
             data_dir=data_dir,
             config_dir=config_dir,
-            db_url=url,
-            gmail_endpoint=env.get("EXANTE_GMAIL_ENDPOINT") or None,
-            gmail_retry_base_delay=float(env.get("EXANTE_GMAIL_RETRY_DELAY", "1.0")),
-            gmail_timeout=float(env.get("EXANTE_GMAIL_TIMEOUT", "60")),
-            gmail_quota=_positive(env, "EXANTE_GMAIL_QUOTA", 250.0),
-            oauth_token_uri=env.get("EXANTE_OAUTH_TOKEN_URI") or None,
+            db_url=db_url or env.db_url or f"sqlite:///{data_dir / 'exante.db'}",
+            gmail_endpoint=env.gmail_endpoint,
+            gmail_retry_base_delay=env.gmail_retry_delay,
+            gmail_timeout=env.gmail_timeout,
+            gmail_quota=env.gmail_quota,
+            oauth_token_uri=env.oauth_token_uri,
         )
 
     def demo(self) -> Settings:
@@ -73,19 +83,3 @@ class Settings:
         """Create the data and config directories (config private to the user)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    """A positive number from ``env[name]``; a ``ValidationFailed`` naming it otherwise."""
-    text = env.get(name)
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise ValidationFailed(
-            f"{name} must be a positive number.", [ErrorDetail(name, f"{text!r} is not")]
-        )
-    return value

@@ -1,16 +1,16 @@
 """The ``exante-tui`` command: the TUI by default, JSON-speaking subcommands for scripts.
 
 Exit codes: 0 success, 1 provider (or unexpected) failure, 2 bad input or usage.
-Arguments are parsed before anything heavy is imported: ``--help`` and usage errors cost
-the interpreter, ``argparse`` and the command modules' parsers, nothing more.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exante_tui import __version__
 from exante_tui.cli import (
@@ -24,9 +24,13 @@ from exante_tui.cli import (
     sync,
     worker,
 )
-from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import print_json
-from exante_tui.core.errors import ErrorDetail, SendError
+from exante_tui.core.errors import SendError
+
+if TYPE_CHECKING:
+    from exante_tui.services import Services
+
+log = logging.getLogger("exante_tui")
 
 COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
 
@@ -53,18 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_to_file(data_dir: Path) -> Path:
-    import logging
-
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / "exante-tui.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logging.getLogger().addHandler(handler)
-    return path
-
-
 def _report(error: SendError, args: argparse.Namespace) -> int:
     if getattr(args, "json", None) or getattr(args, "as_json", False):
         print_json(error.to_payload())
@@ -75,28 +67,25 @@ def _report(error: SendError, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    from exante_tui.cli.startup import load_settings, log_to_file, open_services
+
     args = build_parser().parse_args(argv)
-    import logging
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from exante_tui.config import Settings
-
-    log = logging.getLogger("exante_tui")
     try:
-        settings = Settings.load(db_url=args.db, home=Path(args.home) if args.home else None)
-        log_path = _log_to_file(settings.data_dir)
+        settings = load_settings(args.db, args.home)
+        log_path = log_to_file(settings.data_dir)
         if args.command is None:
             from exante_tui.cli.tui import run_tui
 
             return run_tui(settings, args.demo, args.scheduler)
-        from exante_tui.services import Services
-
-        services = Services.open(settings)
-    except SQLAlchemyError as exc:
-        return _report(UsageError("Cannot open the database.", [ErrorDetail("db", str(exc))]), args)
-    except SendError as error:  # a setting out of range
+        services = open_services(settings)
+    except SendError as error:
         return _report(error, args)
+    return _run(args, services, log_path)
+
+
+def _run(args: argparse.Namespace, services: Services, log_path: Path) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return args.handler(services, args)
     except SendError as error:

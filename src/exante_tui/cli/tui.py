@@ -16,14 +16,14 @@ def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
     The app sends due scheduled drafts in the background unless ``scheduler`` is off or
     ``EXANTE_TUI_SCHEDULER=0``.
     """
-    from exante_tui.services import Services
+    from exante_tui.cli.startup import open_services
     from exante_tui.store.types import utcnow
     from exante_tui.tui.app import ExanteApp
 
     if demo:
         settings = settings.demo()
         shutil.rmtree(settings.data_dir, ignore_errors=True)
-    services = Services.open(settings)
+    services = open_services(settings)
     try:
         if demo:
             from exante_tui.demo import build_demo

@@ -1,0 +1,54 @@
+"""The ``EXANTE_*`` environment variables, typed and checked by pydantic-settings.
+
+Imported only when settings are loaded, so ``--help`` does not pay for pydantic-settings.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from exante_tui.config import SettingsError
+
+PREFIX = "EXANTE_"
+_HTTP_URL = re.compile(r"https?://\S+")
+
+
+def _http_url(value: str) -> str:
+    if not _HTTP_URL.fullmatch(value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class Environment(BaseSettings):
+    """What the ``EXANTE_*`` variables say; an empty variable counts as unset."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True)
+
+    home: Path | None = None
+    db_url: str | None = None
+    gmail_endpoint: HttpUrl | None = None
+    gmail_retry_delay: float = Field(1.0, ge=0, allow_inf_nan=False)
+    gmail_timeout: float = Field(60.0, gt=0, allow_inf_nan=False)
+    gmail_quota: float = Field(250.0, gt=0, allow_inf_nan=False)
+    """Gmail quota units per second per account."""
+    oauth_token_uri: HttpUrl | None = None
+
+
+def read_environment() -> Environment:
+    """The environment's settings; a bad value raises `SettingsError` naming its variable."""
+    try:
+        return Environment()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = PREFIX + str(first["loc"][0]).upper()
+        problem = first["msg"].removeprefix("Value error, ")
+        problem = f"{first['input']!r} is not valid: {problem[:1].lower()}{problem[1:]}"
+        raise SettingsError(variable, problem) from None
