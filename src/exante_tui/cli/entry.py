@@ -32,6 +32,9 @@ from exante_tui.core.errors import ErrorDetail, InternalError, SendError
 if TYPE_CHECKING:
     from exante_tui.services import Services
 
+if TYPE_CHECKING:
+    from exante_tui.services import Services
+
 log = logging.getLogger("exante_tui")
 
 COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
@@ -82,6 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         services = open_services(settings)
     except SendError as error:
         return _report(error, args)
+    try:
+        return dispatch(args, services, log_path)
+    finally:
+        services.close()
+
+
+def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> int:
+    """Run the parsed subcommand on open ``services``; every failure in the one error shape
+    (the unexpected as ``internal_error``, its traceback in the log at ``log_path``)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return dispatch(args, services, log_path)
     finally:

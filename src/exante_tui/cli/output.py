@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from exante_tui.display import clean
+
 if TYPE_CHECKING:
     from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
 
@@ -18,28 +20,12 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
 
 
-_TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-"""C0, DEL, C1 (``\x9b`` is a one-byte CSI) and the bidi overrides that reorder a line."""
 _JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """What ``json.dumps(ensure_ascii=False)`` leaves raw although a terminal acts on it."""
 
 
 def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match[0]):04x}"
-
-
-def clean(text: str, *, body: bool = False) -> str:
-    """``text`` from the store, safe to print: control characters shown escaped
-    (``\x1b`` becomes the four characters ``\x1b``), so mail from a stranger cannot move
-    the cursor, retitle the window or clear the screen. ``body`` keeps newlines and tabs."""
-
-    def escape(match: re.Match[str]) -> str:
-        char = match[0]
-        if body and char in "\n\t":
-            return char
-        return char.encode("unicode_escape").decode("ascii")
-
-    return _TERMINAL_CONTROLS.sub(escape, text)
 
 
 def say(text: str, *, body: bool = False, **kwargs: Any) -> None:

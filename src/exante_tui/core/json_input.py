@@ -40,7 +40,7 @@ def load_json(data: bytes, field: str = "body") -> Any:
             field, f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
     except RecursionError:
-        raise _refuse(field, f"is nested more than {MAX_DEPTH} levels deep") from None
+        raise _refuse(field, f"is nested too deeply (over {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # an integer too long to convert
         raise _refuse(field, f"holds a number that is too long: {exc}") from None
     problems = _problems(document)
