@@ -12,7 +12,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,7 +225,8 @@ def _write(target: Path, data: bytes) -> None:
     The temp file is created exclusively and never through a link: a ``.NAME.part`` link
     planted beforehand is removed (the link, not what it points at), not written through.
     """
-    partial = target.with_name(f".{target.name}.part")
+    stem = target.name.encode()[: MAX_NAME_BYTES - 6].decode(errors="ignore")
+    partial = target.with_name(f".{stem}.part")
     try:
         try:
             fd = open_new(partial)
@@ -236,7 +237,8 @@ def _write(target: Path, data: bytes) -> None:
             handle.write(data)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise ValidationFailed(
             f"Cannot write {target}.", [ErrorDetail("path", exc.strerror or str(exc))]
         ) from None
