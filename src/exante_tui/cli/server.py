@@ -23,8 +23,12 @@ MAX_HEADER_BYTES = 16 * 1024
 """Largest request line plus headers; more is answered 400."""
 KEEP_ALIVE_SECONDS = 5
 """How long an idle keep-alive connection stays open."""
-FD_RESERVE = 64
-"""Descriptors kept free of connections: the database, the log, Gmail calls."""
+FD_RESERVE = 96
+"""Descriptors kept free of connections: the database, the log, Gmail calls, and the
+connections accepted in one batch before the cap sheds the oldest slow ones."""
+ACCEPT_BATCH = 32
+"""Connections asyncio accepts at once (uvicorn's ``backlog``): small, so the cap acts
+between batches instead of after thousands of accepts have used every descriptor."""
 
 
 def is_loopback(host: str) -> bool:
@@ -103,6 +107,7 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
         http=guarded_protocol(max_connections, HEADER_TIMEOUT),
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         limit_concurrency=max_connections + 1,  # a backstop: the protocol sheds before this
+        backlog=ACCEPT_BATCH,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         log_config=None,  # keep the app's logging: uvicorn's would close its handlers
         access_log=False,  # request lines can carry secrets (a token in a query string)
