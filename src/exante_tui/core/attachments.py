@@ -53,7 +53,7 @@ def check_filename(value: str) -> str:
     """A plain file name: not empty, no directories, no control characters."""
     if not value.strip():
         raise ValueError("is empty")
-    problem = header_problem(value)
+    problem = header_problem(value) or ("contains a tab" if "\t" in value else None)
     if problem:
         raise ValueError(problem)
     if "/" in value or "\\" in value or value in {".", ".."}:

@@ -56,7 +56,7 @@ def _problems(document: Any) -> list[ErrorDetail]:
     while stack:
         value, path = stack.pop()
         if len(path) > MAX_DEPTH:
-            return [ErrorDetail(field_path(path[:MAX_DEPTH]), "is nested too deeply")]
+            return [ErrorDetail("body", f"is nested too deeply (over {MAX_DEPTH} levels)")]
         if isinstance(value, str):
             if _SURROGATE.search(value):
                 problems.append(ErrorDetail(field_path(path), _LONE_SURROGATE))
