@@ -19,7 +19,7 @@ def refusal(data: bytes) -> dict[str, str]:
     [
         (b'{"subject": "caf\xe9"}', "body", "not UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "body", "nested too deeply"),
-        (b"{\"a\": " * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "body", "deeply"),
+        (b'{"a": ' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "body", "deeply"),
         (b'{"n": 1' + b"0" * 5000 + b"}", "body", "too long"),
         (b'{"subject": "\\ud800"}', "subject", "surrogate"),
         (b'{"attachments": [{"filename": "\\udc00.pdf"}]}', "attachments[0].filename", "surr"),

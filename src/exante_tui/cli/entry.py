@@ -97,17 +97,6 @@ def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> in
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return dispatch(args, services, log_path)
-    finally:
-        services.close()
-
-
-def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> int:
-    """Run the parsed subcommand on open ``services``; every failure in the one error shape
-    (the unexpected as ``internal_error``, its traceback in the log at ``log_path``)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
         return args.handler(services, args)
     except SendError as error:
         return _report(error, args)
