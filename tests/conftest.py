@@ -7,7 +7,11 @@ the run, a fresh database per test); otherwise each test gets its own SQLite fil
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -76,3 +80,34 @@ def gmail_account(services: Services, tmp_path: Path) -> Account:
     return services.accounts.add_gmail_from_token_file(
         "billing@northwind.example", token_file, "Northwind Billing"
     )
+
+
+@pytest.fixture
+def fresh_services(
+    settings: Settings, pg_server: PgServer | None, tmp_path: Path
+) -> Callable[[], AbstractContextManager[Services]]:
+    """A factory of services on a new, empty store each time (one per hypothesis example):
+    a copy of a SQLite file migrated once, or a PostgreSQL database from the template."""
+    template = tmp_path / "fresh-template.db"
+    if pg_server is None:
+        Services.open(replace(settings, db_url=f"sqlite:///{template}")).close()
+
+    @contextmanager
+    def fresh() -> Iterator[Services]:
+        if pg_server is None:
+            copy = tmp_path / f"fresh-{uuid.uuid4().hex}.db"
+            shutil.copyfile(template, copy)
+            url = f"sqlite:///{copy}"
+        else:
+            url = pg_server.create_database()
+        opened = Services.open(replace(settings, db_url=url))
+        try:
+            yield opened
+        finally:
+            opened.close()
+            if pg_server is None:
+                copy.unlink()
+            else:
+                pg_server.drop_database(url)
+
+    return fresh

@@ -80,6 +80,8 @@ class Settings:
         return replace(self, data_dir=demo_dir, db_url=f"sqlite:///{demo_dir / 'demo.db'}")
 
     def ensure_dirs(self) -> None:
-        """Create the data and config directories (config private to the user)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Create the data and config directories, both private to the user (0700)."""
+        from exante_tui.private_files import private_dir
+
+        private_dir(self.data_dir)
+        private_dir(self.config_dir)

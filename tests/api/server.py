@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from exante_tui.config import Settings
-
-# ``exante-tui`` with the API subcommands registered (the CLI proper wires them the same way).
-_CLI = """
-import argparse, sys
-from exante_tui.cli.server import register
-from exante_tui.config import Settings
-from exante_tui.services import Services
-parser = argparse.ArgumentParser(prog="exante-tui")
-register(parser.add_subparsers(dest="command", required=True))
-args = parser.parse_args()
-services = Services.open(Settings.load())
-try:
-    sys.exit(args.handler(services, args))
-finally:
-    services.close()
-"""
 
 
 @dataclass
@@ -71,13 +56,26 @@ def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path
     raise RuntimeError(f"server did not listen on {port}:\n{log.read_text()}")
 
 
+def _limit_descriptors(count: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+    return limit
+
+
 @contextmanager
-def running_server(env: dict[str, str], log: Path, *args: str) -> Iterator[Server]:
-    """``exante-tui serve --port <free> ARGS`` until the block ends (then SIGTERM)."""
+def running_server(
+    env: dict[str, str], log: Path, *args: str, fd_limit: int | None = None
+) -> Iterator[Server]:
+    """``exante-tui serve --port <free> ARGS`` until the block ends (then SIGTERM);
+    ``fd_limit`` lowers the server's file descriptor limit (RLIMIT_NOFILE)."""
     port = free_port()
-    command = [sys.executable, "-c", _CLI, "serve", "--port", str(port), *args]
+    command = [sys.executable, "-m", "exante_tui", "serve", "--port", str(port), *args]
+    limit = _limit_descriptors(fd_limit) if fd_limit else None
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, preexec_fn=limit
+        )
     try:
         _wait_until_listening(process, port, log)
         yield Server(f"http://127.0.0.1:{port}", port, log)

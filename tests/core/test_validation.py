@@ -51,7 +51,10 @@ def test_draft_mixed_with_composed_fields_is_an_error_per_field() -> None:
     ("address", "reason"),
     [
         ("not-an-address", "well-formed"),
-        ("a@b.example\r\nBcc: spy@evil.example", "carriage return"),
+        ("a@b.example\r\nBcc: spy@evil.example", "line break"),
+        ("=?utf-8?q?Eve=0D=0ABcc=3A_spy=40evil.example?= <a@b.example>", "line break"),
+        ("=?utf-8?q?Eve=1B]0;owned=07?= <a@b.example>", "control characters"),
+        ("a@b.example\x00", "control characters"),
         ("a@b.example\nX-Injected: 1", "line break"),
         ("Name\x85 <a@b.example>", "line break"),
         ("one@b.example, two@b.example", "exactly one mailbox"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import uuid
 from pathlib import Path
 
@@ -90,3 +91,49 @@ def test_an_attachment_not_synced_from_gmail_says_to_sync(
 
     with pytest.raises(ValidationFailed, match="exante-tui sync"):
         save_attachment(services, message.id, 0, tmp_path)
+
+
+def test_a_planted_link_at_the_temp_file_is_not_written_through(
+    services: Services, received: EmailMessage, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    target = tmp_path / "downloads"
+    target.mkdir()
+    (target / ".remit.csv.part").symlink_to(victim)
+
+    written = save_attachment(services, received.id, 0, target)
+
+    assert victim.read_text() == "precious"
+    assert written.read_bytes() == CSV and not written.is_symlink()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.iterdir()) == ["remit.csv"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "saved"),
+    [
+        ("in\x00voice\x1b[2J.pdf", "invoice[2J.pdf"),
+        ("a" * 300 + ".pdf", "a" * 251 + ".pdf"),
+        ("é" * 200, "é" * 127),
+        ("\x00\x01", "attachment-0"),
+    ],
+)
+def test_hostile_attachment_names_become_safe_file_names(
+    services: Services,
+    gmail_account: Account,
+    fake_gmail: FakeGmail,
+    tmp_path: Path,
+    filename: str,
+    saved: str,
+) -> None:
+    thread = fake_gmail.mailbox.deliver(
+        build_mail(subject="Names", attachments=[(filename, "application/pdf", CSV)])
+    )
+    sync_ok(services)
+    [message] = messages_of(services, thread)
+
+    written = save_attachment(services, message.id, 0, tmp_path)
+
+    assert written == tmp_path / saved
+    assert len(written.name.encode()) <= 255 and written.read_bytes() == CSV

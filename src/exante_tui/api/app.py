@@ -5,13 +5,15 @@ core's one error shape (DESIGN §5) instead of FastAPI's 422 format; the OpenAPI
 still describes the core's own ``SendRequest`` and ``SendResponse`` models.
 
 Status codes: 200 sent; 401/403 Bearer token missing, invalid or out of scope (code
-``auth_error``); 404 ``not_found``; 409 ``conflict``; 413 body over the limit; 422
-``validation_error``; 502 ``provider_error``, and also ``auth_error`` when Gmail refuses the
-*sending account's* credentials: that is an upstream failure, not the caller's, so it is
+``auth_error``); 404 ``not_found`` (also for unknown paths; 405 for other methods); 408 body
+too slow; 409 ``conflict``; 413 body over the limit; 422 ``validation_error``; 500
+``internal_error`` (the traceback goes to the log, never to the client); 502
+``provider_error``, and also ``auth_error`` when Gmail refuses the *sending account's*
+credentials: that is an upstream failure, not the caller's, so it is
 not a 401 (which would tell the client to change its own token).
 """
 
-import json
+import asyncio
 import os
 from typing import Annotated, Any
 
@@ -20,18 +22,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exante_tui import __version__
 from exante_tui.api.errors import BearerError, ErrorBody, Unauthorized
-from exante_tui.api.limits import BodyLimit, MiB
+from exante_tui.api.failures import InternalErrors, routing_error
+from exante_tui.api.limits import BodyLimit, MiB, declared_length
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.core.contract import SendRequest, SendResponse
-from exante_tui.core.errors import AuthFailure, ErrorDetail, SendError, ValidationFailed
+from exante_tui.core.errors import AuthFailure, SendError
+from exante_tui.core.json_input import load_json
 from exante_tui.core.validation import parse_send_request
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 
 DEFAULT_MAX_BODY = 50 * MiB
+LARGE_BODY = 1 * MiB
+"""Bodies over this size (or of unknown size) are read and decoded ``LARGE_BODIES`` at once."""
+LARGE_BODIES = 2
 SEND_PATH = "/api/email/send"
 
 _DESCRIPTION = """\
@@ -55,10 +63,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         403: "`auth_error`: the token is limited to other sending accounts",
         404: "`not_found`: the draft, account or message does not exist",
         409: "`conflict`: idempotency key reused with another body, or a send in progress",
+        408: "`validation_error`: the request body stalled or arrived too slowly",
         413: "`validation_error`: the request body is over the server's limit",
         422: "`validation_error`: the request is not valid; `details` names each field",
         502: "`provider_error` (or `auth_error` when the sending account must be reconnected):"
         " Gmail failed the send; `outbound_email_uid` names the failed record",
+        500: "`internal_error`: an unexpected failure; the details are in the server's log",
     }.items()
 }
 
@@ -79,19 +89,6 @@ def error_response(request: Request, exc: Exception) -> JSONResponse:
     status = 502 if isinstance(exc, AuthFailure) else exc.http_status
     headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, BearerError) else None
     return JSONResponse(exc.to_payload(), status, headers=headers)
-
-
-def parse_json(body: bytes) -> Any:
-    """The request body as JSON, or a ``validation_error`` on the ``body`` field."""
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        reason = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-    except UnicodeDecodeError:
-        reason = "is not UTF-8 text"
-    except RecursionError:
-        reason = "is nested too deeply"
-    raise ValidationFailed("The request body is not valid JSON.", [ErrorDetail("body", reason)])
 
 
 def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
@@ -116,7 +113,7 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         return found
 
     def send(token: ApiToken, body: bytes) -> SendResponse:
-        request = parse_send_request(parse_json(body))
+        request = parse_send_request(load_json(body))
         tokens.check_scope(token, request)
         return services.core.send(request)
 
@@ -127,7 +124,10 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         'tokens. Every error has one shape: `{"error": {"code", "message", "details"}}`.',
     )
     app.add_middleware(BodyLimit, max_body=max_body or max_body_from_env())
+    app.add_middleware(InternalErrors)
     app.add_exception_handler(SendError, error_response)
+    app.add_exception_handler(StarletteHTTPException, routing_error)
+    large_bodies = asyncio.Semaphore(LARGE_BODIES)
 
     @app.post(
         SEND_PATH,
@@ -149,8 +149,12 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
     async def send_email(
         request: Request, token: Annotated[ApiToken, Depends(authenticate)]
     ) -> SendResponse:
-        body = await request.body()
-        return await run_in_threadpool(send, token, body)
+        size = declared_length(request.scope)
+        if size is not None and size <= LARGE_BODY:
+            return await run_in_threadpool(send, token, await request.body())
+        # Bounded memory: a large body is read, decoded and built into a message in turn.
+        async with large_bodies:
+            return await run_in_threadpool(send, token, await request.body())
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document plus the core's ``SendRequest`` schema, which it cannot see."""

@@ -2,7 +2,8 @@
 
 They share the core's one error shape (DESIGN §5): Bearer problems are ``auth_error``
 (401 without a valid token, 403 for a token not allowed to send from that account), an
-oversized body is a ``validation_error`` answered with 413.
+oversized body is a ``validation_error`` answered with 413, a body that arrives too
+slowly one answered with 408.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ class BodyTooLarge(SendError):
     http_status = 413
 
 
+class BodyTimeout(SendError):
+    """The request body stalled, or took too long in all, to arrive."""
+
+    code = "validation_error"
+    http_status = 408
+
+
 class ErrorDetailBody(BaseModel):
     """One problem with one field."""
 
@@ -55,7 +63,14 @@ class ErrorDetailBody(BaseModel):
 class ErrorInfo(BaseModel):
     """What went wrong; ``outbound_email_uid`` names the send record when one exists."""
 
-    code: Literal["validation_error", "not_found", "conflict", "provider_error", "auth_error"]
+    code: Literal[
+        "validation_error",
+        "not_found",
+        "conflict",
+        "provider_error",
+        "auth_error",
+        "internal_error",
+    ]
     message: str
     details: list[ErrorDetailBody]
     outbound_email_uid: uuid.UUID | None = None

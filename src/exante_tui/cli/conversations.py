@@ -6,7 +6,14 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import parse_uid
-from exante_tui.cli.output import add_json_flag, conversation_json, emit, message_json, print_table
+from exante_tui.cli.output import (
+    add_json_flag,
+    conversation_json,
+    emit,
+    message_json,
+    print_table,
+    say,
+)
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -34,10 +41,10 @@ def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
     payload = {**conversation_json(conversation), "messages": [message_json(m) for m in messages]}
 
     def human() -> None:
-        print(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
+        say(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
         for message in payload["messages"]:
-            print(f"\n--- {message['date']}  {message['from']} -> {', '.join(message['to'])}")
-            print(message["body_text"].rstrip())
+            say(f"\n--- {message['date']}  {message['from']} -> {', '.join(message['to'])}")
+            say(message["body_text"].rstrip(), body=True)
 
     emit(args, payload, human)
     return 0

@@ -1,6 +1,8 @@
 """The ``exante-tui`` command: the TUI by default, JSON-speaking subcommands for scripts.
 
-Exit codes: 0 success, 1 provider (or unexpected) failure, 2 bad input or usage.
+Exit codes: 0 success, 1 provider failure or ``internal_error`` (the unexpected: the
+traceback goes to the log, never to the terminal), 2 bad input or usage. Every failure is
+reported in the one error shape (JSON under ``--json``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from exante_tui.cli import (
     sync,
     worker,
 )
-from exante_tui.cli.output import print_json
-from exante_tui.core.errors import SendError
+from exante_tui.cli.output import print_json, say
+from exante_tui.core.errors import ErrorDetail, InternalError, SendError
+
+if TYPE_CHECKING:
+    from exante_tui.services import Services
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -61,7 +66,7 @@ def _report(error: SendError, args: argparse.Namespace) -> int:
     if getattr(args, "json", None) or getattr(args, "as_json", False):
         print_json(error.to_payload())
     else:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", file=sys.stderr)
     return error.exit_code
 
 
@@ -80,10 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         services = open_services(settings)
     except SendError as error:
         return _report(error, args)
-    return _run(args, services, log_path)
+    try:
+        return dispatch(args, services, log_path)
+    finally:
+        services.close()
 
 
-def _run(args: argparse.Namespace, services: Services, log_path: Path) -> int:
+def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> int:
+    """Run the parsed subcommand on open ``services``; every failure in the one error shape
+    (the unexpected as ``internal_error``, its traceback in the log at ``log_path``)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
@@ -92,11 +102,14 @@ def _run(args: argparse.Namespace, services: Services, log_path: Path) -> int:
         return _report(error, args)
     except SQLAlchemyError as exc:
         log.exception("database error")
-        print(f"error: database error: {exc.__class__.__name__} (see {log_path})", file=sys.stderr)
-        return 1
+        reason = f"database error ({exc.__class__.__name__}); the details are in {log_path}"
+        return _report(InternalError("The command failed.", [ErrorDetail("db", reason)]), args)
     except Exception:
         log.exception("unexpected error")
-        print(f"error: unexpected failure; details are in {log_path}", file=sys.stderr)
-        return 1
-    finally:
-        services.close()
+        return _report(
+            InternalError(
+                "The command failed unexpectedly.",
+                [ErrorDetail("command", f"the details are in {log_path}")],
+            ),
+            args,
+        )

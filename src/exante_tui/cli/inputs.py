@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
 from pathlib import Path
@@ -16,22 +15,15 @@ class UsageError(ValidationFailed):
 
 
 def read_json(source: str) -> Any:
-    """The JSON document in file ``source`` (``-``: stdin)."""
+    """The JSON document in file ``source`` (``-``: stdin), read as bytes: the terminal's
+    encoding never decides what the request says (non-UTF-8 input is refused, not mangled)."""
+    from exante_tui.core.json_input import load_json
+
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise UsageError("Cannot read the request.", [ErrorDetail("json", str(exc))]) from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            "Cannot read the request.", [ErrorDetail("json", "is not UTF-8")]
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            "The request is not valid JSON.",
-            [ErrorDetail("body", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")],
-        ) from None
+    return load_json(data)
 
 
 def parse_uid(value: str, field: str) -> uuid.UUID:

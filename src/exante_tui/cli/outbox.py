@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import parse_uid
-from exante_tui.cli.output import add_json_flag, emit, outbound_json, print_json, print_table
+from exante_tui.cli.output import add_json_flag, emit, outbound_json, print_json, print_table, say
 
 if TYPE_CHECKING:
     from exante_tui.core.reconcile import Settled
@@ -50,7 +50,7 @@ def print_settled(args: argparse.Namespace, settled: list[Settled]) -> None:
             print_json(row, indent=None)
         else:
             note = f"  ({item.error})" if item.error and item.after != "sent" else ""
-            print(f"{item.after}: {item.outbound_email_uid}{note}", flush=True)
+            say(f"{item.after}: {item.outbound_email_uid}{note}", flush=True)
 
 
 def cmd_reconcile(services: Services, args: argparse.Namespace) -> int:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from exante_tui.display import clean
 
 if TYPE_CHECKING:
     from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
@@ -17,9 +20,24 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
 
 
+_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What ``json.dumps(ensure_ascii=False)`` leaves raw although a terminal acts on it."""
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match[0]):04x}"
+
+
+def say(text: str, *, body: bool = False, **kwargs: Any) -> None:
+    """``print`` for text that holds anything from the store or the user: cleaned first."""
+    print(clean(text, body=body), **kwargs)
+
+
 def print_json(payload: Any, *, indent: int | None = 2) -> None:
-    """The one JSON printer of the CLI (UTF-8 kept as is; ``indent=None`` for JSON Lines)."""
-    print(json.dumps(payload, indent=indent, ensure_ascii=False), flush=True)
+    """The one JSON printer of the CLI (``indent=None`` for JSON Lines). UTF-8 is kept as
+    is, except the C1 and bidi controls JSON leaves raw: those are ``\\u`` escapes."""
+    text = json.dumps(payload, indent=indent, ensure_ascii=False)
+    print(_JSON_UNESCAPED.sub(_escaped, text), flush=True)
 
 
 def emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
@@ -141,6 +159,7 @@ def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
         text = (
             ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
         )
+        text = clean(text)
         return text if len(text) <= 60 else text[:59] + "…"
 
     table = [[cell(row[c]) for c in columns] for row in rows]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,16 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
+MAX_HEADER_BYTES = 16 * 1024
+"""Largest request line plus headers; more is answered 400."""
+KEEP_ALIVE_SECONDS = 5
+"""How long an idle keep-alive connection stays open."""
+FD_RESERVE = 96
+"""Descriptors kept free of connections: the database, the log, Gmail calls, and the
+connections accepted in one batch before the cap sheds the oldest slow ones."""
+ACCEPT_BATCH = 32
+"""Connections asyncio accepts at once (uvicorn's ``backlog``): small, so the cap acts
+between batches instead of after thousands of accepts have used every descriptor."""
 
 
 def is_loopback(host: str) -> bool:
@@ -35,6 +47,12 @@ def _byte_count(value: str) -> int:
     return int(value)
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number")
+    return int(value)
+
+
 def token_json(record: ApiToken) -> dict[str, Any]:
     """A token as ``tokens list`` shows it: never the token itself."""
     return {
@@ -50,6 +68,7 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     import uvicorn
 
     from exante_tui.api.app import create_app, max_body_from_env
+    from exante_tui.api.protocol import HEADER_TIMEOUT, guarded_protocol
     from exante_tui.api.tokens import ApiTokens
 
     try:
@@ -57,6 +76,13 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(
             "The body limit is not valid.", [ErrorDetail("EXANTE_API_MAX_BODY", str(exc))]
+        ) from None
+    try:
+        max_connections = connection_cap(args.max_connections)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(
+            "The connection cap is not valid.",
+            [ErrorDetail("EXANTE_API_MAX_CONNECTIONS", str(exc))],
         ) from None
     if not is_loopback(args.host):
         print(
@@ -72,8 +98,45 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     app = create_app(services, max_body=max_body)
-    uvicorn.run(app, host=args.host, port=args.port, server_header=False)
+    _log_server_to_stderr()
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        server_header=False,
+        http=guarded_protocol(max_connections, HEADER_TIMEOUT),
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        limit_concurrency=max_connections + 1,  # a backstop: the protocol sheds before this
+        backlog=ACCEPT_BATCH,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        log_config=None,  # keep the app's logging: uvicorn's would close its handlers
+        access_log=False,  # request lines can carry secrets (a token in a query string)
+    )
     return 0
+
+
+def connection_cap(given: int | None) -> int:
+    """``--max-connections``, else ``EXANTE_API_MAX_CONNECTIONS``, else 256; lowered to
+    stay ``FD_RESERVE`` descriptors under the process's limit."""
+    import resource
+
+    from exante_tui.api.protocol import MAX_CONNECTIONS
+
+    raw = os.environ.get("EXANTE_API_MAX_CONNECTIONS", "").strip()
+    wanted = given or (_positive(raw) if raw else MAX_CONNECTIONS)
+    soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft_limit == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft_limit - FD_RESERVE))
+
+
+def _log_server_to_stderr() -> None:
+    """uvicorn's start and stop messages on stderr (they also reach the app log)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.setLevel(logging.INFO)
+    server_log.addHandler(handler)
 
 
 def cmd_tokens_create(services: Services, args: argparse.Namespace) -> int:
@@ -118,6 +181,13 @@ def register(subparsers: Any) -> None:
         type=_byte_count,
         metavar="BYTES",
         help="largest request body (env EXANTE_API_MAX_BODY; default 50 MiB)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive,
+        metavar="N",
+        help="open connections at most; slow clients are shed first "
+        "(env EXANTE_API_MAX_CONNECTIONS; default 256)",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -38,16 +38,13 @@ def load_settings(db_url: str | None, home: str | None) -> Settings:
 
 
 def log_to_file(data_dir: Path) -> Path:
-    """Send log records to ``<data_dir>/logs/exante-tui.log``; returns its path."""
-    log_dir = data_dir / "logs"
+    """Send log records to ``<data_dir>/logs/exante-tui.log`` (a private file); its path."""
+    from exante_tui.logs import log_to_file as private_log
+
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_dir / "exante-tui.log", encoding="utf-8")
+        return private_log(data_dir)
     except OSError as exc:
         raise _unusable_directory(exc) from None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logging.getLogger().addHandler(handler)
-    return Path(handler.baseFilename)
 
 
 def open_services(settings: Settings) -> Services:

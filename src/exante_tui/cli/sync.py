@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import parse_uid
-from exante_tui.cli.output import add_json_flag, emit, iso
+from exante_tui.cli.output import add_json_flag, emit, iso, say
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -52,7 +52,7 @@ def cmd_sync(services: Services, args: argparse.Namespace) -> int:
     emit(args, {"accounts": rows}, lambda: print("\n".join(lines) or "no Gmail account synced"))
     if not args.as_json:
         for error in report.errors:
-            print(f"error: {error}", file=sys.stderr)
+            say(f"error: {error}", file=sys.stderr)
     return max((error.exit_code for error in report.errors), default=0)
 
 
@@ -62,7 +62,7 @@ def cmd_attachments_save(services: Services, args: argparse.Namespace) -> int:
 
     message_uid = parse_uid(args.message_uid, "message_uid")
     path = save_attachment(services, message_uid, args.index, Path(args.path), overwrite=args.force)
-    emit(args, {"path": str(path), "size": path.stat().st_size}, lambda: print(f"saved {path}"))
+    emit(args, {"path": str(path), "size": path.stat().st_size}, lambda: say(f"saved {path}"))
     return 0
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.outbox import add_stale_flag, print_settled, stale_after
-from exante_tui.cli.output import add_json_flag, print_json
+from exante_tui.cli.output import add_json_flag, print_json, say
 
 if TYPE_CHECKING:
     from exante_tui.core.scheduler import ScheduledSend
@@ -48,7 +48,7 @@ def _print_scheduled(args: argparse.Namespace, result: ScheduledSend) -> None:
     if args.as_json:
         print_json(row, indent=None)
     elif result.error is not None:
-        print(f"{result.error.code}: draft {result.draft_uid}: {result.error.message}", flush=True)
+        say(f"{result.error.code}: draft {result.draft_uid}: {result.error.message}", flush=True)
     else:
         print(f"{row['status']}: draft {result.draft_uid}", flush=True)
 

@@ -18,6 +18,7 @@ from exante_tui.core.errors import (
     ProviderFailure,
     ValidationFailed,
 )
+from exante_tui.core.text_fields import header_problem
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Provider
 
@@ -32,6 +33,18 @@ def _checked_email(email: str) -> str:
         raise ValidationFailed(
             "The account address is not valid.", [ErrorDetail("email", str(exc))]
         ) from None
+
+
+def _checked_display_name(display_name: str) -> str:
+    """A display name goes into the From header of every send: the one header rule holds."""
+    problem = header_problem(display_name)
+    if problem is None and len(display_name) > 200:
+        problem = "is longer than 200 characters"
+    if problem is not None:
+        raise ValidationFailed(
+            "The display name is not valid.", [ErrorDetail("display_name", problem)]
+        )
+    return display_name
 
 
 def reconnect_command(email: str) -> str:
@@ -57,7 +70,9 @@ class Accounts:
 
     def add_outbox(self, email: str, display_name: str = "") -> Account:
         """An offline account whose mail is written as ``.eml`` files."""
-        return self._add(_checked_email(email), display_name, Provider.OUTBOX, None)
+        return self._add(
+            _checked_email(email), _checked_display_name(display_name), Provider.OUTBOX, None
+        )
 
     def add_gmail_from_token_file(
         self, email: str, token_file: Path, display_name: str = ""
@@ -70,7 +85,7 @@ class Accounts:
 
         return self._add_gmail(
             _checked_email(email),
-            display_name,
+            _checked_display_name(display_name),
             lambda account_id: import_token(token_file, self.settings.tokens_dir, account_id),
         )
 
@@ -94,6 +109,7 @@ class Accounts:
         from exante_tui.providers.tokens import TokenFileError, store_token
 
         expected = _checked_email(email) if email else None
+        _checked_display_name(display_name)
         secrets = self._client_secrets(client_secrets)
         try:
             credentials = authorize(secrets, open_browser=open_browser, announce=announce)

@@ -10,9 +10,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 from exante_tui.core.headers import HEADERS
-from exante_tui.core.text_fields import has_line_break
-
-_FORBIDDEN = {"\r": "a carriage return", "\x00": "a NUL byte"}
+from exante_tui.core.text_fields import header_problem
 
 
 @lru_cache(maxsize=4096)
@@ -22,16 +20,14 @@ def check_address(value: str) -> str:
     Cached: business mail goes to the same people again and again, and each check parses
     the mailbox twice (the email package, then ``email-validator``).
     """
-    for char, name in _FORBIDDEN.items():
-        if char in value:
-            raise ValueError(f"contains {name}; header injection is not allowed")
-    if has_line_break(value):
-        raise ValueError("contains a line break; header injection is not allowed")
+    problem = header_problem(value)
+    if problem:
+        raise ValueError(problem)
     if not value.strip():
         raise ValueError("is empty")
     try:
         header = HEADERS("To", value)
-    except (IndexError, HeaderParseError) as exc:
+    except (IndexError, HeaderParseError, ValueError) as exc:
         raise ValueError(f"is not a well-formed mailbox: {exc}") from None
     mailboxes = header.addresses  # type: ignore[attr-defined]
     if len(mailboxes) != 1 or len(header.groups) != 1:  # type: ignore[attr-defined]
@@ -39,6 +35,9 @@ def check_address(value: str) -> str:
     if header.defects:
         raise ValueError(f"is not a well-formed mailbox: {header.defects[0]}")
     name, addr = mailboxes[0].display_name, mailboxes[0].addr_spec
+    problem = header_problem(name)
+    if problem:
+        raise ValueError(f"display name {problem}")
     try:
         valid = validate_email(addr, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.core.text_fields import header_problem
 
 if TYPE_CHECKING:
     from exante_tui.core.mime import Attachment
 
 GMAIL_MAX_MESSAGE_BYTES = 36_700_160  # 35 MiB, Gmail's limit for one message
 MiB = 1024 * 1024
-_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTENT_TYPE = re.compile(
+    r"[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}", re.ASCII
+)
+_CONTAINER_TYPES = ("multipart/", "message/")
 
 
 BASE64_BLOCK_CHARS = 76 * 1024
@@ -50,8 +53,9 @@ def check_filename(value: str) -> str:
     """A plain file name: not empty, no directories, no control characters."""
     if not value.strip():
         raise ValueError("is empty")
-    if _CONTROL.search(value):
-        raise ValueError("contains control characters")
+    problem = header_problem(value) or ("contains a tab" if "\t" in value else None)
+    if problem:
+        raise ValueError(problem)
     if "/" in value or "\\" in value or value in {".", ".."}:
         raise ValueError("must be a file name, not a path")
     if len(value.encode()) > 255:
@@ -60,9 +64,14 @@ def check_filename(value: str) -> str:
 
 
 def check_content_type(value: str) -> str:
-    """A ``type/subtype`` MIME type without parameters."""
-    if not _CONTENT_TYPE.match(value):
+    """A ``type/subtype`` MIME type without parameters, naming a leaf part: a ``multipart/*``
+    or ``message/*`` type describes a container, which raw attachment bytes never are."""
+    if not _CONTENT_TYPE.fullmatch(value):
         raise ValueError("must be a MIME type such as 'application/pdf'")
+    if value.lower().startswith(_CONTAINER_TYPES):
+        raise ValueError(
+            f"{value!r} is a container type; attach the file as application/octet-stream"
+        )
     return value.lower()
 
 

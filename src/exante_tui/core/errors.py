@@ -6,6 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+MAX_DETAILS = 100
+"""Details listed in an error; the rest are counted in one last entry (DESIGN §5)."""
+
 
 @dataclass(frozen=True)
 class ErrorDetail:
@@ -29,15 +32,22 @@ class SendError(Exception):
 
     def __str__(self) -> str:
         lines = [self.message]
-        lines += [f"  {d.field}: {d.message}" for d in self.details]
+        lines += [f"  {d.field}: {d.message}" for d in self.shown_details()]
         return "\n".join(lines)
 
+    def shown_details(self) -> list[ErrorDetail]:
+        """The first ``MAX_DETAILS`` details, plus one counting the rest when there are more."""
+        if len(self.details) <= MAX_DETAILS:
+            return self.details
+        rest = len(self.details) - MAX_DETAILS
+        return [*self.details[:MAX_DETAILS], ErrorDetail("details", f"{rest} more not listed")]
+
     def to_payload(self) -> dict[str, Any]:
-        """``{"error": {...}}`` exactly as DESIGN §5 gives it."""
+        """``{"error": {...}}`` exactly as DESIGN §5 gives it, details capped."""
         body: dict[str, Any] = {
             "code": self.code,
             "message": self.message,
-            "details": [{"field": d.field, "message": d.message} for d in self.details],
+            "details": [{"field": d.field, "message": d.message} for d in self.shown_details()],
         }
         if self.outbound_email_uid is not None:
             body["outbound_email_uid"] = str(self.outbound_email_uid)
@@ -78,4 +88,12 @@ class AuthFailure(SendError):
 
     code = "auth_error"
     http_status = 401
+    exit_code = 1
+
+
+class InternalError(SendError):
+    """Something nothing else explains (a bug or a broken environment); details are logged."""
+
+    code = "internal_error"
+    http_status = 500
     exit_code = 1

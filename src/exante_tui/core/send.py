@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,7 @@ from exante_tui.core.mime import (
     html_to_text,
     new_message_id,
 )
+from exante_tui.core.parse_back import check_built_message
 from exante_tui.core.records import (
     OutboundRecords,
     Outgoing,
@@ -48,6 +50,7 @@ from exante_tui.core.records import (
     replay_keyed,
 )
 from exante_tui.core.replies import ReplyContext, resolve_reply
+from exante_tui.core.text_fields import header_problem
 from exante_tui.core.validation import (
     mode_details,
     parse_model,
@@ -262,9 +265,7 @@ class SendCore:
                 )
             account = found
         check_attachment_sizes(attachments)
-        sender = (
-            f"{account.display_name} <{account.email}>" if account.display_name else account.email
-        )
+        sender = sender_address(account, "reply_to_message_uid" if reply else "from_account_id")
         message = OutgoingMessage(
             from_address=sender,
             to=list(fields.to or []),
@@ -297,6 +298,7 @@ class SendCore:
         """A ``pending`` record for ``prepared`` and the message's bytes."""
         message, fields = prepared.message, prepared.fields
         raw = build_message(message)
+        check_built_message(raw, message)
         check_message_size(raw, prepared.attachment_meta)
         record = OutboundEmail(
             account_id=prepared.account.id,
@@ -362,6 +364,19 @@ class SendCore:
             ) from exc
         crash_point("after_response")
         return self.records.finish(outgoing, delivery, account)
+
+
+def sender_address(account: Account, field: str) -> str:
+    """The From mailbox, the display name quoted as needed; one stored before the header
+    rule held (a line break, say) is refused rather than written into a header."""
+    name = account.display_name or ""
+    problem = header_problem(name)
+    if problem is not None:
+        raise ValidationFailed(
+            f"The display name of {account.email} cannot be sent.",
+            [ErrorDetail(field, f"the account's display name {problem}")],
+        )
+    return str(Address(display_name=name, addr_spec=account.email)) if name else account.email
 
 
 def _just_recorded(record: OutboundEmail, raw: bytes, prepared: PreparedSend) -> Outgoing:

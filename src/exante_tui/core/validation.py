@@ -8,10 +8,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from exante_tui.core.attachments import (
+    GMAIL_MAX_MESSAGE_BYTES,
+    MiB,
+    decoded_size,
+    encoded_size,
+)
 from exante_tui.core.contract import ComposedFields, SendRequest
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
 
 MAX_RECIPIENTS = 500  # Gmail refuses messages with more recipients than this
+MAX_ATTACHMENTS = 100
 COMPOSED_FIELDS = tuple(ComposedFields.model_fields)
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -62,6 +69,58 @@ def mode_details(raw: dict[str, Any]) -> list[ErrorDetail]:
     return details
 
 
+def size_details(raw: dict[str, Any]) -> list[ErrorDetail]:
+    """Counts and sizes, checked before any item is validated so that a huge request is
+    refused in the time it takes to count it: recipients, attachments, attachment bytes."""
+    details = []
+    lists = {k: v for k in ("to", "cc", "bcc") if isinstance(v := raw.get(k), list)}
+    total = sum(len(v) for v in lists.values())
+    if total > MAX_RECIPIENTS:
+        field = max(lists, key=lambda k: len(lists[k]))
+        details.append(ErrorDetail(field, f"{total} recipients; Gmail accepts at most 500"))
+    attachments = raw.get("attachments")
+    if isinstance(attachments, list):
+        if len(attachments) > MAX_ATTACHMENTS:
+            details.append(
+                ErrorDetail(
+                    "attachments",
+                    f"{len(attachments)} attachments; at most {MAX_ATTACHMENTS} per message",
+                )
+            )
+        else:
+            details += _attachment_size_details(attachments)
+    return details
+
+
+def _attachment_size_details(attachments: list[Any]) -> list[ErrorDetail]:
+    """Gmail's limit against the sizes the base64 texts decode to (nothing decoded yet)."""
+    sizes = {
+        index: (str(item.get("filename")), decoded_size(item["data_base64"]))
+        for index, item in enumerate(attachments)
+        if isinstance(item, dict) and isinstance(item.get("data_base64"), str)
+    }
+    details = [
+        ErrorDetail(
+            f"attachments[{index}]",
+            f"{name!r} is {size / MiB:.1f} MiB encoded as {encoded_size(size) / MiB:.1f} MiB; "
+            "Gmail's limit is 35 MiB per message",
+        )
+        for index, (name, size) in sizes.items()
+        if encoded_size(size) > GMAIL_MAX_MESSAGE_BYTES
+    ]
+    total = sum(encoded_size(size) for _name, size in sizes.values())
+    if not details and total > GMAIL_MAX_MESSAGE_BYTES:
+        index = max(sizes, key=lambda i: sizes[i][1])
+        details.append(
+            ErrorDetail(
+                f"attachments[{index}]",
+                f"the message is over {total / MiB:.1f} MiB, over Gmail's 35 MiB; "
+                f"the largest attachment is {sizes[index][0]!r}",
+            )
+        )
+    return details
+
+
 def recipient_details(fields: dict[str, Any]) -> list[ErrorDetail]:
     """``to`` present and non-empty; no more recipients than Gmail accepts."""
     details = []
@@ -80,6 +139,9 @@ def parse_model(model: type[Model], raw: Any, extra: list[ErrorDetail] | None = 
         raise ValidationFailed(
             "The request is not valid.", [ErrorDetail("body", "must be a JSON object")]
         )
+    cheap = size_details(raw)
+    if cheap:
+        raise ValidationFailed("The request is not valid.", cheap)
     details: list[ErrorDetail] = []
     parsed: Model | None = None
     try:

@@ -1,4 +1,5 @@
-"""The offline transport: every message becomes an ``.eml`` file in the outbox directory."""
+"""The offline transport: every message becomes an ``.eml`` file in the outbox directory
+(0600 files in a 0700 directory: they hold whole messages)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from exante_tui.private_files import private_dir, write_new
 from exante_tui.providers.base import Delivery, ProgressCallback, TransportError, message_id_of
 
 _HEADER_BYTES = 1 << 16
@@ -29,10 +31,10 @@ class OutboxTransport:
         """Write ``raw`` atomically (temp file, then rename) and return outbox ids."""
         file_id = f"outbox-{secrets.token_hex(8)}"
         try:
-            self.outbox_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.outbox_dir)
             final = self.outbox_dir / f"{file_id}.eml"
             partial = final.with_suffix(".part")
-            partial.write_bytes(raw)
+            write_new(partial, raw)
             os.replace(partial, final)
         except OSError as exc:
             raise TransportError(f"could not write to the outbox {self.outbox_dir}: {exc}") from exc

@@ -8,10 +8,11 @@ core's errors: ``auth_error`` (naming the account and the command that reconnect
 from __future__ import annotations
 
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from exante_tui.core.errors import (
     SendError,
     ValidationFailed,
 )
+from exante_tui.private_files import open_new
 from exante_tui.providers.base import TransportAuthError, TransportError
 from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy, bucket_for
 from exante_tui.services import Services
@@ -92,6 +94,8 @@ def save_attachment(
     A directory ``path`` receives the attachment under its own file name. Returns the file
     written; an existing file is replaced only with ``overwrite``.
     """
+    if "\x00" in str(path):
+        raise ValidationFailed("The path is not valid.", [ErrorDetail("path", "contains NUL")])
     with services.store.session() as session:
         message = session.get(EmailMessage, message_uid)
         if message is None:
@@ -112,7 +116,7 @@ def save_attachment(
             "This attachment is not in Gmail yet; run `exante-tui sync` first.",
             [ErrorDetail("index", "no Gmail attachment id")],
         )
-    target = path / _safe_name(str(meta.get("filename") or ""), index) if path.is_dir() else path
+    target = path / safe_name(str(meta.get("filename") or ""), index) if path.is_dir() else path
     if target.exists() and not overwrite:
         raise Conflict(f"{target} already exists.", [ErrorDetail("path", "file exists")])
     with _gmail_errors(account.email, "Fetching the attachment"):
@@ -194,20 +198,48 @@ def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, G
     return service, gmail
 
 
-def _safe_name(filename: str, index: int) -> str:
-    """The attachment's base name, never a path or a dot-name."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name if name and name not in {".", ".."} else f"attachment-{index}"
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_NAME_BYTES = 255
+"""The longest file name Linux and macOS file systems accept."""
+
+
+def safe_name(filename: str, index: int) -> str:
+    """A stranger's attachment name as a local file name: its base name only, no control
+    characters (NUL included), no dot-name, at most 255 bytes with its extension kept."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_IN_NAMES.sub("", name).strip()
+    if not name or name in {".", ".."}:
+        return f"attachment-{index}"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or len(suffix.encode()) > 16:
+            stem, suffix = name, ""
+        ending = f".{suffix}" if suffix else ""
+        room = MAX_NAME_BYTES - len(ending.encode())
+        name = stem.encode()[:room].decode(errors="ignore") + ending
+    return name
 
 
 def _write(target: Path, data: bytes) -> None:
-    """Write ``data`` atomically: a temp file beside ``target``, then a rename."""
-    partial = target.with_name(f".{target.name}.part")
+    """Write ``data`` atomically: a new 0600 temp file beside ``target``, then a rename.
+
+    The temp file is created exclusively and never through a link: a ``.NAME.part`` link
+    planted beforehand is removed (the link, not what it points at), not written through.
+    """
+    stem = target.name.encode()[: MAX_NAME_BYTES - 6].decode(errors="ignore")
+    partial = target.with_name(f".{stem}.part")
     try:
-        partial.write_bytes(data)
+        try:
+            fd = open_new(partial)
+        except FileExistsError:
+            partial.unlink()  # a leftover or a planted link: removing it touches no target
+            fd = open_new(partial)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise ValidationFailed(
             f"Cannot write {target}.", [ErrorDetail("path", exc.strerror or str(exc))]
         ) from None

@@ -12,12 +12,14 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import Conflict
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
+from exante_tui.display import clean
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
@@ -72,6 +74,21 @@ class ExanteApp(App[None]):
         self.scheduler = Scheduler(services.core) if scheduler else None
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification as literal text: they quote subjects, names and errors from
+        other people's mail, which must never act as markup (``[@click=app.quit]``)."""
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from rich.text import Text
+
 from exante_tui.core.mime import html_to_text
+from exante_tui.display import clean
 from exante_tui.store.models import EmailMessage
 
 _RELATIVE = re.compile(r"^\+\s*(\d+)\s*([mhdw])$", re.IGNORECASE)
@@ -26,6 +29,12 @@ def human_size(size: int) -> str:
 def local_time(when: datetime | None) -> str:
     """A timestamp in the local zone, to the minute (empty for None)."""
     return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+def literal(value: str, *, body: bool = False, style: str = "") -> Text:
+    """Stored text as a renderable: never markup or an action (``[@click=app.quit]`` shows
+    as typed), control characters shown escaped; ``body`` keeps newlines and tabs."""
+    return Text(clean(value, body=body), style=style)
 
 
 def relative(when: datetime | None, now: datetime) -> str:

@@ -14,7 +14,7 @@ from rich.text import Text
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
-from exante_tui.tui.format import human_size, local_time, relative
+from exante_tui.tui.format import human_size, literal, local_time, relative
 
 STATUS_STYLE = {
     SendStatus.PENDING: "bold yellow",
@@ -47,7 +47,7 @@ def _fields(pairs: Sequence[tuple[str, str | Text]]) -> Table:
     table.add_column(overflow="fold")
     for label, value in pairs:
         if value:
-            table.add_row(label, value)
+            table.add_row(label, literal(value) if isinstance(value, str) else value)
     return table
 
 
@@ -82,7 +82,7 @@ def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
             ("Format", "Markdown → HTML" if draft.body_html else ""),
         ]
     )
-    return Group(head, Text(""), Text(draft.body_text))
+    return Group(head, Text(""), literal(draft.body_text, body=True))
 
 
 DRAFTS = View(
@@ -121,7 +121,7 @@ def _conversation_preview(
         ]
     )
     hint = Text("enter opens the thread · r/R reply there", style="italic dim")
-    return Group(head, Text(""), Text(conversation.snippet), Text(""), hint)
+    return Group(head, Text(""), literal(conversation.snippet), Text(""), hint)
 
 
 CONVERSATIONS = View(
@@ -150,7 +150,7 @@ def _outbox_row(record: OutboundEmail, now: datetime) -> Sequence[str | Text]:
         relative(record.created_at, now),
         ", ".join(record.to),
         record.subject,
-        Text(record.error or "", style="red"),
+        literal(record.error or "", style="red"),
     )
 
 
@@ -161,7 +161,7 @@ def outbox_fields(record: OutboundEmail, now: datetime, *, full: bool = True) ->
     )
     pairs: list[tuple[str, str | Text]] = [
         ("Status", status_text(record.status)),
-        ("Error", Text(record.error or "", style="red")),
+        ("Error", literal(record.error or "", style="red")),
         ("From", record.from_address),
         ("To", ", ".join(record.to)),
         ("Cc", ", ".join(record.cc)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,7 +40,7 @@ class FilePickerScreen(ModalScreen[Path | None]):
             self.dismiss(path)
             return
         error = self.query_one("#path-error", Label)
-        error.update(f"{path} is not a file")
+        error.update(Text(f"{path} is not a file"))
         error.add_class("shown")
 
     @on(DirectoryTree.FileSelected)

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from exante_tui.store.models import EmailMessage
-from exante_tui.tui.format import human_size
+from exante_tui.tui.format import human_size, literal
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,17 @@ class SaveAttachmentScreen(ModalScreen[SaveChoice | None]):
     def compose(self) -> ComposeResult:
         files = self.message.attachments
         with Vertical(classes="dialog wide"):
-            yield Label(f"Save an attachment from {self.message.from_address}", classes="title")
+            yield Label(
+                literal(f"Save an attachment from {self.message.from_address}"), classes="title"
+            )
             if len(files) > 1:
                 yield OptionList(
                     *(
-                        Option(f"{_filename(f, n)}  ({human_size(int(str(f.get('size', 0))))})")
+                        Option(
+                            literal(
+                                f"{_filename(f, n)}  ({human_size(int(str(f.get('size', 0))))})"
+                            )
+                        )
                         for n, f in enumerate(files)
                     ),
                     id="files",

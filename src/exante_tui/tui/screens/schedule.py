@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -59,7 +60,7 @@ class ScheduleScreen(ModalScreen[ScheduleChoice | None]):
             when = parse_schedule(self.query_one("#when", Input).value, self.now())
         except ValueError as exc:
             error = self.query_one("#when-error", Label)
-            error.update(str(exc))
+            error.update(Text(str(exc)))
             error.add_class("shown")
             return
         self.dismiss(ScheduleChoice(when))

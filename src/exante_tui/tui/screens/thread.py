@@ -7,18 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Collapsible, Footer, Header, Static
 
 from exante_tui.core.errors import SendError
+from exante_tui.display import clean
 from exante_tui.store import queries
 from exante_tui.store.models import EmailMessage
-from exante_tui.tui.format import human_size, local_time, readable_body, relative
+from exante_tui.tui.format import human_size, literal, local_time, readable_body, relative
 from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen, SaveChoice, download_dir
 
 if TYPE_CHECKING:
@@ -29,17 +30,17 @@ def _headers(message: EmailMessage) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    table.add_row("From", message.from_address)
-    table.add_row("To", ", ".join(message.to))
+    table.add_row("From", literal(message.from_address))
+    table.add_row("To", literal(", ".join(message.to)))
     if message.cc:
-        table.add_row("Cc", ", ".join(message.cc))
+        table.add_row("Cc", literal(", ".join(message.cc)))
     table.add_row("Date", local_time(message.date))
     if message.attachments:
         files = ", ".join(
             f"{a.get('filename')} ({human_size(int(str(a.get('size', 0))))})"
             for a in message.attachments
         )
-        table.add_row("Files", files)
+        table.add_row("Files", literal(files))
     return table
 
 
@@ -79,9 +80,13 @@ class ThreadScreen(Screen[None]):
             for n, message in enumerate(self.messages):
                 title = f"{message.from_address}  ·  {relative(message.date, now)}"
                 newest = n == len(self.messages) - 1
-                with Collapsible(title=title, collapsed=not newest, id=f"message-{n}"):
+                with Collapsible(
+                    title=Content(clean(title)), collapsed=not newest, id=f"message-{n}"
+                ):
                     yield Static(_headers(message), classes="headers")
-                    yield Static(Text(readable_body(message).rstrip()), classes="body")
+                    yield Static(
+                        literal(readable_body(message).rstrip(), body=True), classes="body"
+                    )
         yield Footer()
 
     async def on_screen_resume(self) -> None:
@@ -97,7 +102,7 @@ class ThreadScreen(Screen[None]):
 
     def _present(self) -> None:
         """Title, message count, and the newest message in view and focused."""
-        self.title = self.conversation.subject if self.conversation else "Conversation"
+        self.title = clean(self.conversation.subject) if self.conversation else "Conversation"
         count = len(self.messages)
         self.sub_title = f"{count} message{'' if count == 1 else 's'}"
         collapsibles = list(self.query(Collapsible))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
@@ -99,6 +100,6 @@ class AddressField(Vertical):
     def _validate(self) -> None:
         problems = self.problems
         error = self.query_one(".error", Label)
-        error.update("\n".join(problems))
+        error.update(Text("\n".join(problems)))
         error.set_class(bool(problems), "shown")
         self.query_one(Input).set_class(bool(problems), "-invalid")

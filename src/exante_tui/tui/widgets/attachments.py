@@ -62,7 +62,9 @@ class AttachmentPanel(Vertical):
         listing = self.query_one(ListView)
         listing.clear()
         for a in self.attachments:
-            listing.append(ListItem(Label(f"{a.filename}  ({human_size(len(a.data))})")))
+            listing.append(
+                ListItem(Label(f"{a.filename}  ({human_size(len(a.data))})", markup=False))
+            )
         listing.display = bool(self.attachments)
         total = encoded_total(self.attachments)
         over = total > GMAIL_MAX_MESSAGE_BYTES

@@ -12,6 +12,8 @@ from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
 
+from exante_tui.display import clean
+
 Fetch = Callable[[str, int, int], Sequence[Any]]
 """``fetch(search, limit, offset)``: one page of model objects (each with an ``id``)."""
 Render = Callable[[Any], Sequence[str | Text]]
@@ -26,7 +28,7 @@ def _cell(value: str | Text) -> Text:
     """Store text is never markup: a subject like ``[b]hi`` shows as typed (and renders faster)."""
     if isinstance(value, Text):
         return value
-    return Text(value.replace("\n", " "), no_wrap=True, overflow="ellipsis")
+    return Text(clean(value.replace("\n", " ")), no_wrap=True, overflow="ellipsis")
 
 
 class PagedTable(DataTable[str | Text]):
