@@ -9,7 +9,10 @@ from datetime import datetime
 from exante_tui.config import Settings
 from exante_tui.core.accounts import Accounts
 from exante_tui.core.drafts import Drafts
+from exante_tui.core.prepare import Preparer
 from exante_tui.core.send import SendCore, TransportFactory
+from exante_tui.core.signatures import Signatures
+from exante_tui.core.template_store import Templates
 from exante_tui.providers.registry import TransportCache
 from exante_tui.store.db import Store
 from exante_tui.store.types import utcnow
@@ -24,6 +27,9 @@ class Services:
     core: SendCore
     drafts: Drafts
     accounts: Accounts
+    templates: Templates
+    preparer: Preparer
+    signatures: Signatures
 
     @classmethod
     def open(
@@ -37,12 +43,16 @@ class Services:
         settings.ensure_dirs()
         store = Store(settings.db_url)
         factory = transports or TransportCache(settings)
+        templates = Templates(store)
         return cls(
             settings=settings,
             store=store,
             core=SendCore(store, factory, clock),
             drafts=Drafts(store),
             accounts=Accounts(store, settings),
+            templates=templates,
+            preparer=Preparer(store, templates),
+            signatures=Signatures(store),
         )
 
     def close(self) -> None:

@@ -19,9 +19,11 @@ from exante_tui.cli import (
     demo,
     drafts,
     outbox,
+    prepare,
     send,
     server,
     sync,
+    templates,
     worker,
 )
 from exante_tui.cli.output import print_json
@@ -32,7 +34,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("exante_tui")
 
-COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
+COMMAND_GROUPS = (
+    send,
+    drafts,
+    templates,
+    prepare,
+    conversations,
+    outbox,
+    worker,
+    accounts,
+    sync,
+    server,
+    demo,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
