@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from exante_tui.api.app import SEND_PATH, create_app
+from exante_tui.api.app import DRAFTS_PATH, PREPARE_PATH, SEND_PATH, create_app
 from exante_tui.services import Services
 from exante_tui.store.models import Account
 from fakes.gmail_server import FakeGmail
@@ -37,12 +37,22 @@ BOUNDED = settings(
 )
 
 
-@pytest.fixture
-def requests(services: Services, gmail_account: Account) -> st.SearchStrategy[Any]:
-    """Positive and negative cases of the send operation; some name the real account."""
+def _real_fields(path: str, services: Services, account: Account) -> dict[str, Any]:
+    """Fields naming real things, so generated cases also reach the core's deeper checks."""
+    if path == PREPARE_PATH:
+        services.templates.create({"name": "t", "subject": "{{ s }}", "body_text": "b"})
+        return {"template": "t", "context": {"s": "hi"}, "to": ["a@example.com"]}
+    return {"from_account_id": str(account.id), "to": ["a@example.com"], "subject": "s"}
+
+
+@pytest.fixture(params=[SEND_PATH, PREPARE_PATH, DRAFTS_PATH])
+def requests(
+    request: pytest.FixtureRequest, services: Services, gmail_account: Account
+) -> st.SearchStrategy[Any]:
+    """Positive and negative cases of one operation; some name the real account (or template)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(services))
-    operation = schema[SEND_PATH]["POST"]
-    real = {"from_account_id": str(gmail_account.id), "to": ["a@example.com"], "subject": "s"}
+    operation = schema[request.param]["POST"]
+    real = _real_fields(request.param, services, gmail_account)
     return st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
