@@ -38,6 +38,8 @@ class Environment(BaseSettings):
     gmail_retry_delay: float = Field(1.0, ge=0, allow_inf_nan=False)
     gmail_timeout: float = Field(60.0, gt=0, allow_inf_nan=False)
     oauth_token_uri: HttpUrl | None = None
+    send_rate: int | None = Field(None, gt=0)
+    daily_cap: int | None = Field(None, gt=0)
 
 
 def read_environment() -> Environment:

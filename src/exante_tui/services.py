@@ -9,6 +9,7 @@ from datetime import datetime
 from exante_tui.config import Settings
 from exante_tui.core.accounts import Accounts
 from exante_tui.core.drafts import Drafts
+from exante_tui.core.merge import Merge
 from exante_tui.core.prepare import Preparer
 from exante_tui.core.send import SendCore, TransportFactory
 from exante_tui.core.signatures import Signatures
@@ -30,6 +31,7 @@ class Services:
     templates: Templates
     preparer: Preparer
     signatures: Signatures
+    merge: Merge
 
     @classmethod
     def open(
@@ -44,6 +46,7 @@ class Services:
         store = Store(settings.db_url)
         factory = transports or TransportCache(settings)
         templates = Templates(store)
+        preparer = Preparer(store, templates)
         return cls(
             settings=settings,
             store=store,
@@ -51,8 +54,9 @@ class Services:
             drafts=Drafts(store),
             accounts=Accounts(store, settings),
             templates=templates,
-            preparer=Preparer(store, templates),
+            preparer=preparer,
             signatures=Signatures(store),
+            merge=Merge(store, templates, preparer),
         )
 
     def close(self) -> None:

@@ -69,7 +69,8 @@ class ExanteApp(App[None]):
         super().__init__()
         self.services = services
         self.now = clock or services.core.clock
-        self.scheduler = Scheduler(services.core) if scheduler else None
+        pace = services.settings.pace
+        self.scheduler = Scheduler(services.core, pace=pace) if scheduler else None
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
 
