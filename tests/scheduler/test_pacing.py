@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
-from builders import T0, write_token_file
+from builders import T0, Clock
 from crash.support import add_scheduled_drafts
 from exante_tui.config import Settings
 from exante_tui.core.pacing import Pace
@@ -16,38 +14,6 @@ from exante_tui.core.scheduler import Scheduler
 from exante_tui.services import Services
 from exante_tui.store.models import Account
 from fakes.gmail_server import FakeGmail
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: Clock) -> Iterator[Services]:
-    """Services whose every timestamp comes from ``clock``."""
-    opened = Services.open(settings, clock=clock)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def account(timed: Services, tmp_path: Path) -> Account:
-    token = write_token_file(tmp_path / "token.json")
-    return timed.accounts.add_gmail_from_token_file("billing@northwind.example", token)
 
 
 def test_rate_sends_at_most_n_a_minute_per_account(
