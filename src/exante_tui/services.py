@@ -10,6 +10,7 @@ from exante_tui.config import Settings
 from exante_tui.core.accounts import Accounts
 from exante_tui.core.drafts import Drafts
 from exante_tui.core.merge import Merge
+from exante_tui.core.merge_groups import MergeGroups
 from exante_tui.core.prepare import Preparer
 from exante_tui.core.send import SendCore, TransportFactory
 from exante_tui.core.signatures import Signatures
@@ -32,6 +33,7 @@ class Services:
     preparer: Preparer
     signatures: Signatures
     merge: Merge
+    merge_groups: MergeGroups
 
     @classmethod
     def open(
@@ -57,6 +59,7 @@ class Services:
             preparer=preparer,
             signatures=Signatures(store),
             merge=Merge(store, templates, preparer),
+            merge_groups=MergeGroups(store, clock),
         )
 
     def close(self) -> None:

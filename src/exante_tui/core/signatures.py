@@ -23,6 +23,14 @@ def text_signature(signature: str) -> str:
     return f"{DELIMITER}\n{signature.rstrip()}"
 
 
+def signed_body(body: str, signature: str | None) -> str:
+    """A composer's opening body: the signature first, then ``body`` (a reply's quote)."""
+    if not signature:
+        return body
+    rest = body.lstrip("\n")
+    return f"\n\n{text_signature(signature)}\n" + (f"\n{rest}" if rest else "")
+
+
 def html_signature(account: Account) -> str | None:
     """The signature block for an HTML body (the text one, escaped, when there is no HTML)."""
     if account.signature_html:
