@@ -100,3 +100,16 @@ def stored_raw(services: Services, record_id: uuid.UUID) -> bytes:
         raw = load_raw_message(session, record_id)
     assert raw is not None, f"no stored message for {record_id}"
     return raw
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_config_path, user_data_path
+
+if TYPE_CHECKING:
+    from exante_tui.core.pacing import Pace
 
 APP_NAME = "exante-tui"
 
@@ -38,6 +42,18 @@ class Settings:
     gmail_timeout: float = 60.0
     oauth_token_uri: str | None = None
     """Where OAuth tokens are refreshed; None means Google's endpoint (tests use a fake)."""
+    send_rate: int | None = None
+    """Scheduled sends a minute per account (``EXANTE_SEND_RATE``); None: no rate."""
+    daily_cap: int | None = None
+    """Sends per account in 24 hours (``EXANTE_DAILY_CAP``); None: 500 gmail.com, 2,000
+    Workspace."""
+
+    @property
+    def pace(self) -> Pace:
+        """The pacing of scheduled sends these settings ask for."""
+        from exante_tui.core.pacing import Pace
+
+        return Pace(per_minute=self.send_rate, daily_cap=self.daily_cap)
 
     @property
     def outbox_dir(self) -> Path:
@@ -72,6 +88,8 @@ class Settings:
             gmail_timeout=env.gmail_timeout,
             gmail_quota=env.gmail_quota,
             oauth_token_uri=env.oauth_token_uri,
+            send_rate=env.send_rate,
+            daily_cap=env.daily_cap,
         )
 
     def demo(self) -> Settings:

@@ -40,6 +40,8 @@ class Environment(BaseSettings):
     gmail_quota: float = Field(250.0, gt=0, allow_inf_nan=False)
     """Gmail quota units per second per account."""
     oauth_token_uri: HttpUrl | None = None
+    send_rate: int | None = Field(None, gt=0)
+    daily_cap: int | None = Field(None, gt=0)
 
 
 def read_environment() -> Environment:

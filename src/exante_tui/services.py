@@ -19,7 +19,12 @@ from exante_tui.store.types import utcnow
 if TYPE_CHECKING:
     from exante_tui.core.accounts import Accounts
     from exante_tui.core.drafts import Drafts
+    from exante_tui.core.merge import Merge
+    from exante_tui.core.merge_groups import MergeGroups
+    from exante_tui.core.prepare import Preparer
     from exante_tui.core.send import SendCore, TransportFactory
+    from exante_tui.core.signatures import Signatures
+    from exante_tui.core.template_store import Templates
 
 
 @dataclass
@@ -66,6 +71,41 @@ class Services:
         from exante_tui.core.accounts import Accounts
 
         return Accounts(self.store, self.settings)
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Message templates (Jinja2, sandboxed)."""
+        from exante_tui.core.template_store import Templates
+
+        return Templates(self.store)
+
+    @cached_property
+    def preparer(self) -> Preparer:
+        """Prepare Email: a template and its context resolved into a send request."""
+        from exante_tui.core.prepare import Preparer
+
+        return Preparer(self.store, self.templates)
+
+    @cached_property
+    def signatures(self) -> Signatures:
+        """Per-account signatures."""
+        from exante_tui.core.signatures import Signatures
+
+        return Signatures(self.store)
+
+    @cached_property
+    def merge(self) -> Merge:
+        """Mail merge: rows of a template into drafts."""
+        from exante_tui.core.merge import Merge
+
+        return Merge(self.store, self.templates, self.preparer)
+
+    @cached_property
+    def merge_groups(self) -> MergeGroups:
+        """The drafts of each merge, as groups to pause, resume or cancel."""
+        from exante_tui.core.merge_groups import MergeGroups
+
+        return MergeGroups(self.store, self.clock)
 
     def close(self) -> None:
         """Release the database connections."""

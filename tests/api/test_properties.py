@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from builders import write_token_file
-from exante_tui.api.app import SEND_PATH, create_app
+from exante_tui.api.app import DRAFTS_PATH, PREPARE_PATH, SEND_PATH, create_app
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.services import Services
 from fakes.gmail_server import FakeGmail
@@ -42,14 +42,23 @@ BOUNDED = settings(
 
 REAL_ACCOUNT = "00000000-0000-4000-8000-00000000a11c"
 """Stands for the example's own account; replaced once its fresh store exists."""
+TEMPLATE = {"name": "t", "subject": "{{ s }}", "body_text": "b"}
+"""The template every example's fresh store holds, so prepare cases can name it."""
 
 
-@pytest.fixture
-def requests(services: Services) -> st.SearchStrategy[Any]:
-    """Positive and negative cases of the send operation; some name the real account."""
+def _real_fields(path: str) -> dict[str, Any]:
+    """Fields naming real things, so generated cases also reach the core's deeper checks."""
+    if path == PREPARE_PATH:
+        return {"template": TEMPLATE["name"], "context": {"s": "hi"}, "to": ["a@example.com"]}
+    return {"from_account_id": REAL_ACCOUNT, "to": ["a@example.com"], "subject": "s"}
+
+
+@pytest.fixture(params=[SEND_PATH, PREPARE_PATH, DRAFTS_PATH])
+def requests(request: pytest.FixtureRequest, services: Services) -> st.SearchStrategy[Any]:
+    """Positive and negative cases of one operation; some name the real account (or template)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(services))
-    operation = schema[SEND_PATH]["POST"]
-    real = {"from_account_id": REAL_ACCOUNT, "to": ["a@example.com"], "subject": "s"}
+    operation = schema[request.param]["POST"]
+    real = _real_fields(request.param)
     return st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -75,6 +84,7 @@ def test_valid_token_gets_documented_answers_only(
     case = data.draw(requests)
     with fresh_services() as services:
         token = ApiTokens(services.store).create("properties").token
+        services.templates.create(TEMPLATE)
         auth = {"Authorization": f"Bearer {token}"}
         account = services.accounts.add_gmail_from_token_file(
             "billing@northwind.example", write_token_file(services.settings.data_dir / "t.json")

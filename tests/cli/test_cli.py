@@ -3,51 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from builders import write_token_file
+from cli.support import Cli
 from fakes.gmail_server import FakeGmail
-
-
-class Cli:
-    """Runs ``python -m exante_tui`` against a private home and the fake Gmail."""
-
-    def __init__(self, home: Path, fake: FakeGmail, db_url: str) -> None:
-        self.env = {
-            **os.environ,
-            "EXANTE_HOME": str(home),
-            "EXANTE_GMAIL_ENDPOINT": fake.endpoint,
-            "EXANTE_GMAIL_RETRY_DELAY": "0",
-            "EXANTE_DB_URL": db_url,
-        }
-
-    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "exante_tui", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=60,
-        )
-        assert "Traceback" not in result.stderr + result.stdout
-        return result
-
-    def json(self, *args: str, stdin: str | None = None, code: int = 0) -> Any:
-        result = self.run(*args, stdin=stdin)
-        assert result.returncode == code, result.stderr + result.stdout
-        return json.loads(result.stdout)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, fake_gmail: FakeGmail, db_url: str) -> Cli:
-    return Cli(tmp_path / "home", fake_gmail, db_url)
 
 
 def test_demo_then_send_a_draft_writes_eml_and_sent_record(cli: Cli, tmp_path: Path) -> None:

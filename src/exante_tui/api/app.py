@@ -15,6 +15,7 @@ not a 401 (which would tell the client to change its own token).
 
 import asyncio
 import os
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
@@ -22,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exante_tui import __version__
@@ -29,10 +31,11 @@ from exante_tui.api.errors import BearerError, ErrorBody, Unauthorized
 from exante_tui.api.failures import InternalErrors, routing_error
 from exante_tui.api.limits import BodyLimit, MiB, declared_length
 from exante_tui.api.tokens import ApiTokens
-from exante_tui.core.contract import SendRequest, SendResponse
+from exante_tui.core.contract import DraftRequest, SendRequest, SendResponse
 from exante_tui.core.errors import AuthFailure, SendError
 from exante_tui.core.json_input import load_json
-from exante_tui.core.validation import parse_send_request
+from exante_tui.core.prepare import PrepareRequest
+from exante_tui.core.validation import parse_model, parse_send_request
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 
@@ -41,6 +44,8 @@ LARGE_BODY = 1 * MiB
 """Bodies over this size (or of unknown size) are read and decoded ``LARGE_BODIES`` at once."""
 LARGE_BODIES = 2
 SEND_PATH = "/api/email/send"
+PREPARE_PATH = "/api/email/prepare"
+DRAFTS_PATH = "/api/drafts"
 
 _DESCRIPTION = """\
 Send an email immediately through a connected Gmail account, tracked as an OutboundEmail
@@ -73,6 +78,37 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+_PREPARE_DESCRIPTION = """\
+The seed's Prepare Email: `template` (name or uid) and its `context`, plus any send fields
+(`to`, `cc`, `bcc`, `from_account_id`, `reply_to_message_uid`, `context_type`, `context_id`,
+`idempotency_key`). The answer is the resolved send request, exactly the body
+`POST /api/email/send` takes. A missing context value, a filter given the wrong kind of
+value, a template error or a sandbox violation is a 422 whose `details` name the value
+(`context.invoice.due_date`) or the template field and line. Nothing is stored.
+"""
+
+_DRAFTS_DESCRIPTION = """\
+Save a draft (the seed's Create Draft): the composed fields of a fresh send or a reply, none
+required, plus an optional `planned_send_at` to schedule it.
+"""
+
+
+class DraftCreated(BaseModel):
+    """The uid of the draft just saved."""
+
+    draft_uid: uuid.UUID
+
+
+def _body(schema: str) -> dict[str, Any]:
+    """An OpenAPI request body naming one of the core's models."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
+    }
+
+
 def max_body_from_env() -> int:
     """``EXANTE_API_MAX_BODY`` in bytes, or 50 MiB."""
     raw = os.environ.get("EXANTE_API_MAX_BODY", "").strip()
@@ -92,7 +128,8 @@ def error_response(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
-    """The ASGI app serving ``POST /api/email/send`` on ``services`` (which it does not close)."""
+    """The ASGI app serving the send, prepare and drafts endpoints on ``services`` (which it
+    does not close)."""
     tokens = ApiTokens(services.store)
     bearer = HTTPBearer(
         auto_error=False,
@@ -117,6 +154,16 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         tokens.check_scope(token, request)
         return services.core.send(request)
 
+    def prepare(token: ApiToken, body: bytes) -> dict[str, Any]:
+        prepared = services.preparer.prepare(load_json(body))
+        tokens.check_scope(token, parse_send_request(prepared))
+        return prepared
+
+    def create_draft(token: ApiToken, body: bytes) -> DraftCreated:
+        raw = load_json(body)
+        tokens.check_scope(token, parse_model(DraftRequest, raw))
+        return DraftCreated(draft_uid=services.drafts.create_from_request(raw))
+
     app = FastAPI(
         title="exante-tui",
         version=__version__,
@@ -137,14 +184,7 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         response_model=SendResponse,
         response_description="The email was sent",
         responses=_ERRORS,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/SendRequest"}}
-                },
-            }
-        },
+        openapi_extra=_body("SendRequest"),
     )
     async def send_email(
         request: Request, token: Annotated[ApiToken, Depends(authenticate)]
@@ -156,8 +196,42 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         async with large_bodies:
             return await run_in_threadpool(send, token, await request.body())
 
+    @app.post(
+        PREPARE_PATH,
+        summary="Prepare email from a template",
+        description=_PREPARE_DESCRIPTION,
+        operation_id="prepare_email",
+        response_model=SendRequest,
+        response_model_exclude_none=True,
+        response_description="The resolved send request",
+        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 413, 422)},
+        openapi_extra=_body("PrepareRequest"),
+    )
+    async def prepare_email(
+        request: Request, token: Annotated[ApiToken, Depends(authenticate)]
+    ) -> JSONResponse:
+        body = await request.body()
+        return JSONResponse(await run_in_threadpool(prepare, token, body))
+
+    @app.post(
+        DRAFTS_PATH,
+        summary="Create draft",
+        description=_DRAFTS_DESCRIPTION,
+        operation_id="create_draft",
+        status_code=201,
+        response_model=DraftCreated,
+        response_description="The draft was saved",
+        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 404, 413, 422)},
+        openapi_extra=_body("DraftRequest"),
+    )
+    async def create_draft_route(
+        request: Request, token: Annotated[ApiToken, Depends(authenticate)]
+    ) -> DraftCreated:
+        body = await request.body()
+        return await run_in_threadpool(create_draft, token, body)
+
     def openapi() -> dict[str, Any]:
-        """FastAPI's document plus the core's ``SendRequest`` schema, which it cannot see."""
+        """FastAPI's document plus the core's request schemas, which it cannot see."""
         if app.openapi_schema is None:
             document = get_openapi(
                 title=app.title,
@@ -165,10 +239,11 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
             )
-            schema = SendRequest.model_json_schema(ref_template="#/components/schemas/{model}")
             components = document.setdefault("components", {}).setdefault("schemas", {})
-            components.update(schema.pop("$defs", {}))
-            components["SendRequest"] = schema
+            for model in (SendRequest, PrepareRequest, DraftRequest):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(schema.pop("$defs", {}))
+                components[model.__name__] = schema
             app.openapi_schema = document
         return app.openapi_schema
 

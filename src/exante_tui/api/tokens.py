@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from exante_tui.api.errors import Forbidden
 from exante_tui.core.addresses import bare_address, check_address
-from exante_tui.core.contract import SendRequest
+from exante_tui.core.contract import ComposedFields
 from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from exante_tui.core.replies import resolve_reply
 from exante_tui.store.api_tokens import ApiToken
@@ -100,7 +100,7 @@ class ApiTokens:
                 found = record
         return found
 
-    def check_scope(self, token: ApiToken, request: SendRequest) -> None:
+    def check_scope(self, token: ApiToken, request: ComposedFields) -> None:
         """Raise ``Forbidden`` when ``token`` may not send from the request's account."""
         if not token.accounts:
             return
@@ -134,13 +134,14 @@ class ApiTokens:
         return found
 
 
-def _sending_address(session: Session, request: SendRequest) -> tuple[str, str] | None:
-    """The field that decides the sender and the sender's address.
+def _sending_address(session: Session, request: ComposedFields) -> tuple[str, str] | None:
+    """The field that decides the sender and the sender's address (a send or a new draft).
 
     None when the sender cannot be found; the send core then refuses the request itself.
     """
-    if request.draft_uid is not None:
-        draft = session.get(Draft, request.draft_uid)
+    draft_uid = getattr(request, "draft_uid", None)
+    if draft_uid is not None:
+        draft = session.get(Draft, draft_uid)
         if draft is None:
             return None
         field, reply_uid, account_id = "draft_uid", draft.reply_to_message_uid, draft.account_id

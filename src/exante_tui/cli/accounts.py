@@ -86,6 +86,40 @@ def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_text(path: str | None, field: str) -> str | None:
+    """The UTF-8 text of ``path`` (None when not given); a usage error naming ``field``."""
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = str(exc)
+    except UnicodeDecodeError:
+        reason = "is not UTF-8"
+    raise UsageError("Cannot read the signature.", [ErrorDetail(field, reason)])
+
+
+def cmd_accounts_signature(services: Services, args: argparse.Namespace) -> int:
+    """Set (or with ``--clear`` remove) the account's signature."""
+    given = args.text_file is not None or args.html_file is not None
+    if args.clear == given:
+        raise UsageError(
+            "Give the signature, or --clear it.",
+            [ErrorDetail("text_file", "give --text-file (and --html-file), or --clear alone")],
+        )
+    text = _read_text(args.text_file, "text_file")
+    html = _read_text(args.html_file, "html_file")
+    account = services.signatures.set(args.email, text, html)
+    payload = {
+        **account_json(account),
+        "signature_text": account.signature_text,
+        "signature_html": account.signature_html,
+    }
+    done = "set" if given else "cleared"
+    emit(args, payload, lambda: print(f"signature {done} for {account.email}"))
+    return 0
+
+
 def register(commands: Any) -> None:
     accounts = commands.add_parser("accounts", help="connected accounts").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -116,6 +150,16 @@ def register(commands: Any) -> None:
     listing = accounts.add_parser("list", help="list accounts")
     add_json_flag(listing)
     listing.set_defaults(handler=cmd_accounts_list)
+
+    signature = accounts.add_parser(
+        "signature", help="the signature the composer and templates add below new mail"
+    )
+    signature.add_argument("email", help="the account's address")
+    signature.add_argument("--text-file", metavar="F", help="the plain-text signature")
+    signature.add_argument("--html-file", metavar="F", help="the HTML signature (optional)")
+    signature.add_argument("--clear", action="store_true", help="remove the signature")
+    add_json_flag(signature)
+    signature.set_defaults(handler=cmd_accounts_signature)
 
     remove = accounts.add_parser("remove", help="forget an account and its local data")
     remove.add_argument("email", help="the account's address")

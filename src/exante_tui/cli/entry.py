@@ -20,10 +20,13 @@ from exante_tui.cli import (
     conversations,
     demo,
     drafts,
+    merge,
     outbox,
+    prepare,
     send,
     server,
     sync,
+    templates,
     worker,
 )
 from exante_tui.cli.output import print_json, say
@@ -37,7 +40,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("exante_tui")
 
-COMMAND_GROUPS = (send, drafts, conversations, outbox, worker, accounts, sync, server, demo)
+COMMAND_GROUPS = (
+    send,
+    drafts,
+    templates,
+    prepare,
+    merge,
+    conversations,
+    outbox,
+    worker,
+    accounts,
+    sync,
+    server,
+    demo,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 def cmd_outbox_list(services: Services, args: argparse.Namespace) -> int:
     from exante_tui.store import queries
 
-    rows = [outbound_json(r) for r in queries.list_outbox(services.store, limit=args.limit)]
+    records = queries.list_outbox(services.store, context_type=args.context_type, limit=args.limit)
+    rows = [outbound_json(r) for r in records]
     columns = ["outbound_email_uid", "status", "to", "subject", "error"]
     emit(args, rows, lambda: print_table(rows, columns))
     return 0
@@ -80,6 +81,9 @@ def register(commands: Any) -> None:
     )
     listing = outbox.add_parser("list", help="list send records, newest first")
     listing.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    listing.add_argument(
+        "--context-type", metavar="TYPE", help="only sends linked to this kind of record"
+    )
     add_json_flag(listing)
     listing.set_defaults(handler=cmd_outbox_list)
     retry = outbox.add_parser(

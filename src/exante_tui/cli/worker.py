@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import time
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.outbox import add_stale_flag, print_settled, stale_after
-from exante_tui.cli.output import add_json_flag, print_json, say
+from exante_tui.cli.output import add_json_flag, iso, print_json, say
 
 if TYPE_CHECKING:
+    from exante_tui.core.pacing import Hold
     from exante_tui.core.scheduler import ScheduledSend
     from exante_tui.services import Services
 
@@ -23,20 +25,39 @@ def cmd_worker(services: Services, args: argparse.Namespace) -> int:
     claim_timeout = (
         CLAIM_TIMEOUT if args.claim_timeout is None else timedelta(seconds=args.claim_timeout)
     )
-    scheduler = Scheduler(services.core, claim_timeout=claim_timeout, stale_after=stale_after(args))
+    scheduler = Scheduler(
+        services.core,
+        claim_timeout=claim_timeout,
+        stale_after=stale_after(args),
+        pace=services.settings.pace,
+    )
     print_settled(args, reconcile(services.core, stale_after=stale_after(args)))
     failed = False
+    capped: set[uuid.UUID] = set()
     try:
         while True:
             for result in scheduler.run_once():
                 error = result.error
                 failed = failed or (error is not None and not isinstance(error, Conflict))
                 _print_scheduled(args, result)
+            held = {h.account_id: h for h in scheduler.holds.values() if h.reason == "daily_cap"}
+            for account_id in held.keys() - capped:
+                print_hold(args, held[account_id])
+            capped = set(held)
             if args.once:
                 return 1 if failed else 0
             time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0
+
+
+def print_hold(args: argparse.Namespace, hold: Hold) -> None:
+    """One line (or JSON line) about an account held back by its pacing."""
+    if args.as_json:
+        row = {"held": hold.email, "reason": hold.reason, "limit": hold.limit}
+        print_json({**row, "until": iso(hold.until)}, indent=None)
+    else:
+        print(f"paused: {hold.describe()}", flush=True)
 
 
 def _print_scheduled(args: argparse.Namespace, result: ScheduledSend) -> None:

@@ -130,7 +130,7 @@ class Drafts:
     def _apply(session: Session, draft: Draft, content: DraftContent) -> None:
         account_id = content.account_id
         if content.reply_to_message_uid is not None:
-            account_id = _reply_account(session, content.reply_to_message_uid)
+            account_id = reply_account(session, content.reply_to_message_uid)
         elif account_id is not None and session.get(Account, account_id) is None:
             raise NotFound(
                 "The sending account does not exist.",
@@ -165,7 +165,7 @@ class Drafts:
             )
 
 
-def _reply_account(session: Session, message_uid: uuid.UUID) -> uuid.UUID | None:
+def reply_account(session: Session, message_uid: uuid.UUID) -> uuid.UUID | None:
     """The account that owns the conversation of the message replied to, if connected."""
     message = session.get(EmailMessage, message_uid)
     if message is None:

@@ -12,6 +12,10 @@ A draft is due while it has no send record, or only a ``failed`` one (the mailbo
 it never arrived); a draft with a ``pending`` or ``unknown`` record waits for
 reconciliation. A scheduled send that fails is unscheduled: its error is in the result
 (and in the outbox), and scheduling the draft again retries it.
+
+Sends are paced per account (:mod:`exante_tui.core.pacing`): a claimed draft whose account
+is at its rate or daily cap is released untouched, and that account's drafts are skipped
+for the rest of the pass; :attr:`Scheduler.holds` says which accounts wait and until when.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from sqlmodel import col, select
 
 from exante_tui.core.contract import SendResponse
 from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, SendError
+from exante_tui.core.pacing import Hold, Pace, Pacer
 from exante_tui.core.reconcile import reconcile
 from exante_tui.core.send import STALE_AFTER, SendCore
 from exante_tui.store.db import Store
-from exante_tui.store.models import Draft, OutboundEmail, SendStatus
+from exante_tui.store.models import Account, Draft, OutboundEmail, SendStatus
 
 CLAIM_TIMEOUT = timedelta(minutes=30)
 """How long a claim holds: longer than any send with its retries can take."""
@@ -67,11 +72,15 @@ class Scheduler:
         worker_id: str | None = None,
         claim_timeout: timedelta = CLAIM_TIMEOUT,
         stale_after: timedelta = STALE_AFTER,
+        pace: Pace | None = None,
     ) -> None:
         self.core = core
         self.worker_id = worker_id or new_worker_id()
         self.claim_timeout = claim_timeout
         self.stale_after = stale_after
+        self.pacer = Pacer(pace or Pace(), core.clock)
+        self.holds: dict[uuid.UUID, Hold] = {}
+        """Accounts that had to wait in the last pass (by account id)."""
 
     def run_once(self) -> list[ScheduledSend]:
         """Release dead claims, settle sends of dead processes, then send every due draft."""
@@ -79,10 +88,24 @@ class Scheduler:
         reconcile(self.core, stale_after=self.stale_after, include_unknown=False)
         results: list[ScheduledSend] = []
         tried: set[uuid.UUID] = set()
+        self.holds = {}
         while (draft_uid := self._claim_next(tried)) is not None:
             tried.add(draft_uid)
+            if self._held(draft_uid):
+                self._release(draft_uid, unschedule=False)
+                continue
             results.append(self._send(draft_uid))
         return results
+
+    def _held(self, draft_uid: uuid.UUID) -> bool:
+        """Whether the draft's account must wait (noted in :attr:`holds`)."""
+        with self.core.store.session() as session:
+            draft = session.get(Draft, draft_uid)
+            account = session.get(Account, draft.account_id) if draft and draft.account_id else None
+            hold = self.pacer.hold(session, account) if account is not None else None
+        if hold is not None:
+            self.holds[hold.account_id] = hold
+        return hold is not None
 
     # -- claims ---------------------------------------------------------------------------
 
@@ -104,6 +127,8 @@ class Scheduler:
             query = select(Draft.id).where(*self._due(now)).order_by(col(Draft.planned_send_at))
             if tried:
                 query = query.where(col(Draft.id).not_in(tried))
+            if self.holds:
+                query = query.where(col(Draft.account_id).not_in(list(self.holds)))
             if self.core.store.dialect == "postgresql":
                 query = query.limit(1).with_for_update(skip_locked=True)
             else:

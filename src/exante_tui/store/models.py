@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from exante_tui.store.types import UTCDateTime, utcnow
@@ -63,6 +63,9 @@ class Account(SQLModel, table=True):
     token_path: str | None = None
     history_id: str | None = None
     last_synced_at: datetime | None = _when()
+    signature_text: str | None = Field(default=None, sa_type=Text)
+    """Appended below new mail by the composer and templates (never by ``send``)."""
+    signature_html: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _created()
 
 
@@ -117,6 +120,10 @@ class EmailMessage(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """A message being written. Complete on its own: attachments live with it."""
 
+    __table_args__ = (
+        UniqueConstraint("merge_template_id", "merge_key", name="uq_draft_merge_key"),
+    )
+
     id: uuid.UUID = _uuid_pk()
     account_id: uuid.UUID | None = Field(
         default=None, foreign_key="account.id", index=True, ondelete="CASCADE"
@@ -137,6 +144,32 @@ class Draft(SQLModel, table=True):
     """The scheduler worker that claimed this draft for sending, if any."""
     claimed_at: datetime | None = _when()
     outbound_email_uid: uuid.UUID | None = None
+    merge_template_id: uuid.UUID | None = Field(
+        default=None, foreign_key="template.id", index=True, ondelete="SET NULL"
+    )
+    """The template of the mail merge that made this draft, if any."""
+    merge_key: str | None = None
+    """The row's key in that merge: one draft per (template, key)."""
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Template(SQLModel, table=True):
+    """A message with Jinja2 fields (:mod:`exante_tui.core.templates` renders it)."""
+
+    id: uuid.UUID = _uuid_pk()
+    name: str = Field(unique=True, index=True)
+    subject: str = Field(default="", sa_type=Text)
+    body_text: str | None = Field(default=None, sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    body_markdown: str | None = Field(default=None, sa_type=Text)
+    from_account_id: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL"
+    )
+    attachments: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    """Default attachments as the seed sends them: filename, content_type, data_base64."""
+    signature: bool = Field(default=True, sa_type=Boolean)
+    """Append the sending account's signature to the rendered body."""
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -159,6 +192,7 @@ class OutboundEmail(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "idempotency_key", name="uq_outbound_account_key"),
         UniqueConstraint("draft_uid", name="uq_outbound_draft"),
+        Index("ix_outbound_account_attempted", "account_id", "attempted_at"),
     )
 
     id: uuid.UUID = _uuid_pk()

@@ -116,10 +116,17 @@ def get_message(store: Store, message_uid: uuid.UUID) -> EmailMessage | None:
 
 
 def list_outbox(
-    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+    store: Store,
+    *,
+    search: str = "",
+    context_type: str | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
 ) -> Sequence[OutboundEmail]:
-    """Send records, newest first."""
+    """Send records, newest first; only those linked to ``context_type`` records if given."""
     query = select(OutboundEmail)
+    if context_type is not None:
+        query = query.where(OutboundEmail.context_type == context_type)
     if search:
         query = query.where(_matching(search, OutboundEmail.subject, OutboundEmail.status))
     query = query.order_by(col(OutboundEmail.created_at).desc()).limit(limit).offset(offset)

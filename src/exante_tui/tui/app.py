@@ -29,9 +29,11 @@ from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.help import HelpScreen
 from exante_tui.tui.screens.main import MainScreen
+from exante_tui.tui.screens.merges import MergesScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen
 from exante_tui.tui.screens.schedule import ScheduleScreen
+from exante_tui.tui.screens.template_picker import TemplatePickerScreen
 from exante_tui.tui.screens.thread import ThreadScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
@@ -71,7 +73,8 @@ class ExanteApp(App[None]):
         super().__init__()
         self.services = services
         self.now = clock or services.core.clock
-        self.scheduler = Scheduler(services.core) if scheduler else None
+        pace = services.settings.pace
+        self.scheduler = Scheduler(services.core, pace=pace) if scheduler else None
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
 
@@ -184,6 +187,8 @@ class ExanteApp(App[None]):
             ("Thread", ThreadScreen.BINDINGS),
             ("Save attachment", SaveAttachmentScreen.BINDINGS),
             ("Compose", ComposeScreen.BINDINGS),
+            ("Template", TemplatePickerScreen.BINDINGS),
+            ("Mail merges", MergesScreen.BINDINGS),
             ("Attachments", AttachmentPanel.BINDINGS),
             ("File picker", FilePickerScreen.BINDINGS),
             ("Schedule", ScheduleScreen.BINDINGS),

@@ -9,13 +9,14 @@ making a second message.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import os
 import shlex
 import subprocess
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,12 +46,14 @@ from textual.worker import Worker, WorkerState
 from exante_tui.core.contract import SendResponse
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import SendError
-from exante_tui.core.mime import Attachment
+from exante_tui.core.mime import Attachment, html_to_text
+from exante_tui.core.signatures import signed_body, text_signature
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.tui.format import local_time, relative
 from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.schedule import ScheduleChoice, ScheduleScreen
+from exante_tui.tui.screens.template_picker import TemplateChoice, TemplatePickerScreen
 from exante_tui.tui.widgets.address_field import AddressField
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
@@ -83,6 +86,13 @@ class ComposeScreen(Screen[None]):
             priority=True,
         ),
         Binding("ctrl+e", "editor", "$EDITOR", tooltip="Edit the body in $EDITOR", priority=True),
+        Binding(
+            "ctrl+y",
+            "template",
+            "Template",
+            tooltip="Fill the message from a template",
+            priority=True,
+        ),
         Binding("escape", "back", "Back", tooltip="Save the draft and go back"),
     ]
 
@@ -121,6 +131,8 @@ class ComposeScreen(Screen[None]):
         self._files_version = 0
         self._saved_state: tuple[DraftContent, int] | None = None
         self._autosave: Timer | None = None
+        self.signature: str | None = None
+        """The signature block put in a new message's body, if any."""
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -132,6 +144,11 @@ class ComposeScreen(Screen[None]):
         ]
         chosen = self.initial.account_id or _default_account(store, [a.id for a in accounts])
         content = self.initial
+        if self.draft_uid is None:
+            sender = next((a for a in accounts if a.id == chosen), None)
+            signature = sender.signature_text if sender else None
+            content = replace(content, body_text=signed_body(content.body_text, signature))
+            self.signature = text_signature(signature) if signature else None
 
         def lookup(prefix: str) -> list[str]:
             return queries.known_addresses(store, prefix)
@@ -313,6 +330,35 @@ class ComposeScreen(Screen[None]):
             self.notify("This terminal cannot hand over to an editor.", severity="warning")
         finally:
             path.unlink(missing_ok=True)
+
+    def action_template(self) -> None:
+        self.app.push_screen(TemplatePickerScreen(), self._use_template)
+
+    def _use_template(self, choice: TemplateChoice | None) -> None:
+        """Put the rendered template above what the body holds (signature, quote)."""
+        if choice is None:
+            return
+        template, rendered = choice.template, choice.rendered
+        text = rendered.body_text
+        if text is None:
+            text = html_to_text(rendered.body_html or "")
+        body = self.query_one("#body", TextArea)
+        rest = body.text
+        if self.signature and not template.signature:
+            rest = rest.replace(self.signature, "", 1)
+        rest = rest.strip("\n")
+        body.load_text(text.rstrip("\n") + (f"\n\n{rest}\n" if rest else "\n"))
+        if self.initial.reply_to_message_uid is None:
+            self.query_one("#subject", Input).value = rendered.subject
+            if template.from_account_id is not None:
+                self.query_one("#from", Select).value = template.from_account_id
+        self.query_one("#markdown", Switch).value = template.body_markdown is not None
+        panel = self.query_one(AttachmentPanel)
+        for attachment in template.attachments:
+            data = base64.b64decode(attachment["data_base64"])
+            panel.add(Attachment(attachment["filename"], attachment["content_type"], data))
+        self._changed()
+        self.notify(f"Filled from template {template.name!r}")
 
     # -- sending ----------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from exante_tui.core.errors import SendError
 from exante_tui.core.scheduler import cancel_schedule
 from exante_tui.store.models import Conversation, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
+from exante_tui.tui.screens.merges import MergesScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from exante_tui.tui.views import RETRYABLE, VIEWS, View
 from exante_tui.tui.widgets.paged_table import PagedTable
@@ -36,6 +37,7 @@ class MainScreen(Screen[None]):
         Binding("o", "show('outbox')", "Outbox", tooltip="Show every send record"),
         Binding("slash", "filter", "Filter", tooltip="Filter the current list as you type"),
         Binding("n", "new", "New", tooltip="Write a new message"),
+        Binding("m", "merges", "Merges", tooltip="Mail merges: open, pause, resume, cancel"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted row", show=False),
         Binding("r", "retry", "Retry", tooltip="Send the failed or unknown record again"),
         Binding("x", "delete_draft", "Delete", tooltip="Delete the highlighted draft"),
@@ -170,6 +172,9 @@ class MainScreen(Screen[None]):
 
     def action_new(self) -> None:
         self.app.open_compose()
+
+    def action_merges(self) -> None:
+        self.app.push_screen(MergesScreen())
 
     def action_open(self) -> None:
         item = self.table.current
