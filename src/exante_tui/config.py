@@ -36,6 +36,8 @@ class Settings:
     gmail_timeout: float = 60.0
     oauth_token_uri: str | None = None
     """Where OAuth tokens are refreshed; None means Google's endpoint (tests use a fake)."""
+    send_delay: float = 10.0
+    """Seconds a TUI send waits, cancellable (undo-send); 0 sends at once."""
 
     @property
     def outbox_dir(self) -> Path:
@@ -69,6 +71,7 @@ class Settings:
             gmail_retry_base_delay=env.gmail_retry_delay,
             gmail_timeout=env.gmail_timeout,
             oauth_token_uri=env.oauth_token_uri,
+            send_delay=env.send_delay,
         )
 
     def demo(self) -> Settings:

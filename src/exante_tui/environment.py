@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from exante_tui.config import SettingsError
 
 PREFIX = "EXANTE_"
+MAX_SEND_DELAY = 3600.0
+"""The longest undo-send window, in seconds."""
 _HTTP_URL = re.compile(r"https?://\S+")
 
 
@@ -38,6 +40,7 @@ class Environment(BaseSettings):
     gmail_retry_delay: float = Field(1.0, ge=0, allow_inf_nan=False)
     gmail_timeout: float = Field(60.0, gt=0, allow_inf_nan=False)
     oauth_token_uri: HttpUrl | None = None
+    send_delay: float = Field(10.0, ge=0, le=MAX_SEND_DELAY, allow_inf_nan=False)
 
 
 def read_environment() -> Environment:
