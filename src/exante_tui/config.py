@@ -13,6 +13,8 @@ from pathlib import Path
 from platformdirs import user_config_path, user_data_path
 
 APP_NAME = "exante-tui"
+MAX_SEND_DELAY = 3600.0
+"""The longest undo-send window (``--send-delay``, ``EXANTE_SEND_DELAY``), in seconds."""
 
 
 class SettingsError(ValueError):

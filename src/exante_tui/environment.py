@@ -12,11 +12,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from exante_tui.config import SettingsError
+from exante_tui.config import MAX_SEND_DELAY, SettingsError
 
 PREFIX = "EXANTE_"
-MAX_SEND_DELAY = 3600.0
-"""The longest undo-send window, in seconds."""
 _HTTP_URL = re.compile(r"https?://\S+")
 
 

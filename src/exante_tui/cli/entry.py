@@ -65,13 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _send_delay(text: str) -> float:
-    """``--send-delay``: seconds from 0 to 3600."""
+    """``--send-delay``: seconds from 0 to ``MAX_SEND_DELAY``."""
+    from exante_tui.config import MAX_SEND_DELAY
+
     try:
         seconds = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    if not 0 <= seconds <= MAX_SEND_DELAY:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not between 0 and {MAX_SEND_DELAY:.0f} seconds"
+        )
     return seconds
 
 
