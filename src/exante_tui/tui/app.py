@@ -91,6 +91,8 @@ class ExanteApp(App[None]):
         self._going: set[uuid.UUID] = set()
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
+        self.farewell: list[str] = []
+        """What quitting sent (printed as the app exits)."""
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
@@ -135,7 +137,10 @@ class ExanteApp(App[None]):
             self.call_from_thread(self._waiting_done, done)
             self.post_message(self.SchedulerRan(results))
         finally:
-            self.call_from_thread(self._going.difference_update, draft_uids)
+            self.call_from_thread(self._forget_going, draft_uids)
+
+    def _forget_going(self, draft_uids: list[uuid.UUID]) -> None:
+        self._going.difference_update(draft_uids)
 
     def _waiting_done(self, draft_uids: set[uuid.UUID]) -> None:
         for uid in draft_uids:
@@ -289,6 +294,7 @@ class ExanteApp(App[None]):
         left = len(draft_uids) - len(results)
         if left:
             lines.append(f"{left} waiting send(s) left for the next scheduler pass.")
+        self.farewell = lines
         self.call_from_thread(self.exit, message="\n".join(lines))
 
     def _result_line(self, result: ScheduledSend) -> str:
