@@ -169,7 +169,7 @@ def test_killed_during_the_window_the_next_worker_pass_sends_it_once(
     try:
         assert child.stdout is not None
         line = child.stdout.readline()
-        assert line.startswith("queued "), child.stderr.read() if not line else line
+        assert line.startswith("queued "), line or child.stderr.read()
         draft_uid = line.split()[1]
         waiting = by_subject(demo_services, "Killed in the window")
         assert str(waiting.id) == draft_uid and waiting.undo_send
