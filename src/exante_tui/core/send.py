@@ -246,7 +246,9 @@ class SendCore:
             .order_by(DraftAttachment.position)
         ).all()
         decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
-        problems = mode_details(fields) + attachment_size_details(decoded)
+        # A draft goes as saved: its subject may be empty (the composer asks first).
+        problems = [d for d in mode_details(fields) if d.field != "subject"]
+        problems += attachment_size_details(decoded)
         try:
             checked = parse_model(ComposedFields, fields, problems)
         except ValidationFailed as exc:
