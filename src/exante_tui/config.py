@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from exante_tui.core.pacing import Pace
 
 APP_NAME = "exante-tui"
+MAX_SEND_DELAY = 3600.0
+"""The longest undo-send window (``--send-delay``, ``EXANTE_SEND_DELAY``), in seconds."""
 
 
 class SettingsError(ValueError):
@@ -55,6 +57,9 @@ class Settings:
 
         return Pace(per_minute=self.send_rate, daily_cap=self.daily_cap)
 
+    send_delay: float = 10.0
+    """Seconds a TUI send waits, cancellable (undo-send); 0 sends at once."""
+
     @property
     def outbox_dir(self) -> Path:
         """Where the offline transport writes `.eml` files."""
@@ -90,6 +95,7 @@ class Settings:
             oauth_token_uri=env.oauth_token_uri,
             send_rate=env.send_rate,
             daily_cap=env.daily_cap,
+            send_delay=env.send_delay,
         )
 
     def demo(self) -> Settings:

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from exante_tui.config import SettingsError
+from exante_tui.config import MAX_SEND_DELAY, SettingsError
 
 PREFIX = "EXANTE_"
 _HTTP_URL = re.compile(r"https?://\S+")
@@ -42,6 +42,7 @@ class Environment(BaseSettings):
     oauth_token_uri: HttpUrl | None = None
     send_rate: int | None = Field(None, gt=0)
     daily_cap: int | None = Field(None, gt=0)
+    send_delay: float = Field(10.0, ge=0, le=MAX_SEND_DELAY, allow_inf_nan=False)
 
 
 def read_environment() -> Environment:

@@ -36,10 +36,17 @@ def demo_services(settings: Settings) -> Iterator[Services]:
 @pytest.fixture
 def make_app(demo_services: Services) -> Callable[..., ExanteApp]:
     """Build an app on the demo store (or on ``services`` when given); the background
-    scheduler is off unless a test asks for it."""
+    scheduler is off and sends go at once (no undo window) unless a test asks."""
 
-    def make(services: Services | None = None, *, scheduler: bool = False) -> ExanteApp:
-        return ExanteApp(services or demo_services, clock=fixed_clock, scheduler=scheduler)
+    def make(
+        services: Services | None = None,
+        *,
+        scheduler: bool = False,
+        send_delay: float = 0.0,
+    ) -> ExanteApp:
+        return ExanteApp(
+            services or demo_services, clock=fixed_clock, scheduler=scheduler, send_delay=send_delay
+        )
 
     return make
 

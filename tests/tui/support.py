@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from textual.message import Message
 
@@ -15,6 +15,20 @@ SIZE = (120, 40)
 def fixed_clock() -> datetime:
     """The app's and the core's "now" in every TUI test."""
     return FIXED_NOW
+
+
+class MovableClock:
+    """A clock a test moves by hand (undo windows and holds end when it says so)."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the time on."""
+        self.now += timedelta(seconds=seconds)
 
 
 class Recorder:

@@ -110,6 +110,7 @@ async def test_unknown_status_explains_and_allows_retry(make_app, demo_services)
         assert str(cell) == "unknown" and cell.style == STATUS_STYLE[SendStatus.UNKNOWN]
         assert app.screen.check_action("retry", ())
         await pilot.press("enter")
+        await pilot.pause()  # the table's RowSelected message opens the record
         assert isinstance(app.screen, OutboxDetailScreen)
         assert str(app.screen.query_one("#unknown-hint", Label).render()) == UNKNOWN_HINT
         assert app.screen.check_action("retry", ())
@@ -123,6 +124,7 @@ async def test_compose_from_defaults_to_the_last_sending_account(make_app, demo_
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("n")
+        await pilot.pause()
         assert isinstance(app.screen, ComposeScreen)
         assert app.screen.query_one("#from", Select).value == owner.id
 

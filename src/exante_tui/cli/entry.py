@@ -72,10 +72,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not send scheduled drafts from the TUI (env EXANTE_TUI_SCHEDULER=0)",
     )
+    parser.add_argument(
+        "--send-delay",
+        type=_send_delay,
+        metavar="SECONDS",
+        help="seconds a TUI send waits so u can undo it; 0 sends at once "
+        "(env EXANTE_SEND_DELAY, default 10)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(commands)
     return parser
+
+
+def _send_delay(text: str) -> float:
+    """``--send-delay``: seconds from 0 to ``MAX_SEND_DELAY``."""
+    from exante_tui.config import MAX_SEND_DELAY
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= seconds <= MAX_SEND_DELAY:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not between 0 and {MAX_SEND_DELAY:.0f} seconds"
+        )
+    return seconds
 
 
 def _report(error: SendError, args: argparse.Namespace) -> int:
@@ -97,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from exante_tui.cli.tui import run_tui
 
-            return run_tui(settings, args.demo, args.scheduler)
+            return run_tui(settings, args.demo, args.scheduler, args.send_delay)
         services = open_services(settings)
     except SendError as error:
         return _report(error, args)

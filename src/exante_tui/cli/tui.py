@@ -10,11 +10,14 @@ if TYPE_CHECKING:
     from exante_tui.config import Settings
 
 
-def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
+def run_tui(
+    settings: Settings, demo: bool, scheduler: bool = True, send_delay: float | None = None
+) -> int:
     """Open the Textual app; ``demo`` rebuilds a throwaway demo store first.
 
     The app sends due scheduled drafts in the background unless ``scheduler`` is off or
-    ``EXANTE_TUI_SCHEDULER=0``.
+    ``EXANTE_TUI_SCHEDULER=0``. A send waits ``send_delay`` seconds (``--send-delay``,
+    else the settings' ``EXANTE_SEND_DELAY``) so it can be undone.
     """
     from exante_tui.cli.startup import open_services
     from exante_tui.store.types import utcnow
@@ -30,7 +33,8 @@ def run_tui(settings: Settings, demo: bool, scheduler: bool = True) -> int:
 
             build_demo(services, utcnow())
         scheduler = scheduler and os.environ.get("EXANTE_TUI_SCHEDULER", "1") != "0"
-        ExanteApp(services, scheduler=scheduler).run()
+        delay = settings.send_delay if send_delay is None else send_delay
+        ExanteApp(services, scheduler=scheduler, send_delay=delay).run()
     finally:
         services.close()
     return 0

@@ -87,8 +87,9 @@ def encoded_size(raw_size: int) -> int:
     return chars + (chars + 75) // 76 * 2
 
 
-def check_attachment_sizes(attachments: list[Attachment]) -> None:
-    """Refuse attachments that alone exceed Gmail's limit, naming each one."""
+def attachment_size_details(attachments: list[Attachment]) -> list[ErrorDetail]:
+    """Attachments over Gmail's limit, each named; or, when none is alone, all of them
+    together (so size problems are reported with every other problem, at once)."""
     details = [
         ErrorDetail(
             f"attachments[{i}]",
@@ -98,6 +99,21 @@ def check_attachment_sizes(attachments: list[Attachment]) -> None:
         for i, a in enumerate(attachments)
         if encoded_size(len(a.data)) > GMAIL_MAX_MESSAGE_BYTES
     ]
+    total = sum(encoded_size(len(a.data)) for a in attachments)
+    if not details and total > GMAIL_MAX_MESSAGE_BYTES:
+        details.append(
+            ErrorDetail(
+                "attachments",
+                f"{len(attachments)} files are {total / MiB:.1f} MiB encoded together; "
+                "Gmail's limit is 35 MiB per message",
+            )
+        )
+    return details
+
+
+def check_attachment_sizes(attachments: list[Attachment]) -> None:
+    """Refuse attachments over Gmail's limit (see :func:`attachment_size_details`)."""
+    details = attachment_size_details(attachments)
     if details:
         raise ValidationFailed("The message is larger than Gmail accepts.", details)
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import DraftRequest
+from exante_tui.core.draft_state import draft_state, final_conflict, missing_draft, not_final
 from exante_tui.core.errors import ErrorDetail, NotFound
 from exante_tui.core.mime import Attachment
 from exante_tui.core.validation import parse_model
@@ -89,9 +90,12 @@ class Drafts:
         content: DraftContent,
         attachments: list[Attachment] | None = None,
     ) -> None:
-        """Overwrite a draft's content; attachments only when given (None keeps them)."""
+        """Overwrite a draft's content; attachments only when given (None keeps them).
+
+        Raises ``Conflict`` once the draft is being sent or was sent (it is final then).
+        """
         with self.store.session() as session:
-            draft = self._get(session, draft_uid)
+            draft = self._claim_change(session, draft_uid)
             self._apply(session, draft, content)
             if attachments is not None:
                 self._replace_attachments(session, draft_uid, attachments)
@@ -108,10 +112,11 @@ class Drafts:
             return draft, [Attachment(r.filename, r.content_type, r.data) for r in rows]
 
     def set_schedule(self, draft_uid: uuid.UUID, planned_send_at: datetime | None) -> None:
-        """Schedule a draft (or cancel its schedule with None)."""
+        """Schedule a draft (or cancel its schedule with None); ``Conflict`` once it is final."""
         with self.store.session() as session:
-            draft = self._get(session, draft_uid)
+            draft = self._claim_change(session, draft_uid)
             draft.planned_send_at = planned_send_at
+            draft.undo_send = False
             draft.updated_at = utcnow()
 
     def delete(self, draft_uid: uuid.UUID) -> None:
@@ -120,10 +125,27 @@ class Drafts:
             session.delete(self._get(session, draft_uid))
 
     @staticmethod
+    def _claim_change(session: Session, draft_uid: uuid.UUID) -> Draft:
+        """The draft, locked for this change, unless it is final (``Conflict``).
+
+        The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database
+        (SQLite) for the transaction, so no scheduler can claim the draft in between.
+        """
+        touched = session.exec(  # type: ignore[call-overload]
+            update(Draft)
+            .where(col(Draft.id) == draft_uid, *not_final())
+            .values(updated_at=utcnow())
+        )
+        draft = Drafts._get(session, draft_uid)
+        if touched.rowcount != 1:
+            raise final_conflict(draft, draft_uid, draft_state(session, draft_uid, utcnow()))
+        return draft
+
+    @staticmethod
     def _get(session: Session, draft_uid: uuid.UUID) -> Draft:
         draft = session.get(Draft, draft_uid)
         if draft is None:
-            raise NotFound("The draft does not exist.", [ErrorDetail("draft_uid", str(draft_uid))])
+            raise missing_draft(draft_uid)
         return draft
 
     @staticmethod
@@ -145,6 +167,7 @@ class Drafts:
         draft.context_type = content.context_type
         draft.context_id = content.context_id
         draft.planned_send_at = content.planned_send_at
+        draft.undo_send = False
         draft.updated_at = utcnow()
 
     @staticmethod

@@ -7,6 +7,9 @@ that only one claimant can win. The send goes through the core's draft mode, who
 record (unique per draft) is the second fence: even a claim released by mistake cannot
 send a draft twice.
 
+A draft held open in a composer (:mod:`exante_tui.core.leases`) is skipped until the
+hold is released or lapses, and sent on the first pass after that.
+
 A claim older than ``claim_timeout`` belongs to a scheduler that died and is released.
 A draft is due while it has no send record, or only a ``failed`` one (the mailbox said
 it never arrived); a draft with a ``pending`` or ``unknown`` record waits for
@@ -23,20 +26,21 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import exists, not_, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from exante_tui.core.contract import SendResponse
+from exante_tui.core.draft_state import hold_free, not_final
 from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, SendError
 from exante_tui.core.pacing import Hold, Pace, Pacer
 from exante_tui.core.reconcile import reconcile
 from exante_tui.core.send import STALE_AFTER, SendCore
 from exante_tui.store.db import Store
-from exante_tui.store.models import Account, Draft, OutboundEmail, SendStatus
+from exante_tui.store.models import Account, Draft
 
 CLAIM_TIMEOUT = timedelta(minutes=30)
 """How long a claim holds: longer than any send with its retries can take."""
@@ -82,14 +86,15 @@ class Scheduler:
         self.holds: dict[uuid.UUID, Hold] = {}
         """Accounts that had to wait in the last pass (by account id)."""
 
-    def run_once(self) -> list[ScheduledSend]:
-        """Release dead claims, settle sends of dead processes, then send every due draft."""
+    def run_once(self, only: Collection[uuid.UUID] | None = None) -> list[ScheduledSend]:
+        """Release dead claims, settle sends of dead processes, then send every due draft
+        (of ``only``, when given)."""
         self._release_stale_claims()
         reconcile(self.core, stale_after=self.stale_after, include_unknown=False)
         results: list[ScheduledSend] = []
         tried: set[uuid.UUID] = set()
         self.holds = {}
-        while (draft_uid := self._claim_next(tried)) is not None:
+        while (draft_uid := self._claim_next(tried, only)) is not None:
             tried.add(draft_uid)
             if self._held(draft_uid):
                 self._release(draft_uid, unschedule=False)
@@ -109,26 +114,23 @@ class Scheduler:
 
     # -- claims ---------------------------------------------------------------------------
 
-    def _due(self, now: datetime) -> list[ColumnElement[bool]]:
-        blocking_record = exists().where(
-            OutboundEmail.draft_uid == Draft.id, OutboundEmail.status != SendStatus.FAILED
-        )
-        return [
-            col(Draft.planned_send_at) <= now,
-            col(Draft.outbound_email_uid).is_(None),
-            col(Draft.claimed_by).is_(None),
-            not_(blocking_record),
-        ]
+    def _claim_next(
+        self, tried: set[uuid.UUID], only: Collection[uuid.UUID] | None
+    ) -> uuid.UUID | None:
+        """Claim one due draft not yet tried in this pass; None when there is none left.
 
-    def _claim_next(self, tried: set[uuid.UUID]) -> uuid.UUID | None:
-        """Claim one due draft not yet tried in this pass; None when there is none left."""
+        A draft held open in a composer is not due until the composer lets go of it.
+        """
         while True:
             now = self.core.clock()
-            query = select(Draft.id).where(*self._due(now)).order_by(col(Draft.planned_send_at))
+            due = [col(Draft.planned_send_at) <= now, hold_free(now), *not_final()]
+            query = select(Draft.id).where(*due).order_by(col(Draft.planned_send_at))
             if tried:
                 query = query.where(col(Draft.id).not_in(tried))
             if self.holds:
                 query = query.where(col(Draft.account_id).not_in(list(self.holds)))
+            if only is not None:
+                query = query.where(col(Draft.id).in_(list(only)))
             if self.core.store.dialect == "postgresql":
                 query = query.limit(1).with_for_update(skip_locked=True)
             else:
@@ -145,6 +147,7 @@ class Scheduler:
                             col(Draft.claimed_by).is_(None),
                             col(Draft.outbound_email_uid).is_(None),
                             col(Draft.planned_send_at) <= now,
+                            hold_free(now),
                         )
                         .values(claimed_by=self.worker_id, claimed_at=now)
                     )
@@ -165,7 +168,7 @@ class Scheduler:
         """Drop our claim; ``unschedule`` also clears the draft's planned time."""
         values: dict[str, object] = {"claimed_by": None, "claimed_at": None}
         if unschedule:
-            values["planned_send_at"] = None
+            values.update(planned_send_at=None, undo_send=False)
         with self.core.store.session() as session:
             session.exec(  # type: ignore[call-overload]
                 update(Draft)
@@ -204,7 +207,7 @@ def cancel_schedule(store: Store, draft_uid: uuid.UUID) -> bool:
                 col(Draft.claimed_by).is_(None),
                 col(Draft.outbound_email_uid).is_(None),
             )
-            .values(planned_send_at=None)
+            .values(planned_send_at=None, undo_send=False)
         )
         if cancelled.rowcount == 1:
             return True

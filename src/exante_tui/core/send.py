@@ -20,7 +20,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from exante_tui.core.attachments import check_attachment_sizes, check_message_size
+from exante_tui.core.attachments import (
+    attachment_size_details,
+    check_attachment_sizes,
+    check_message_size,
+)
 from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
 from exante_tui.core.crash import crash_point
 from exante_tui.core.drafts import draft_fields
@@ -196,29 +200,19 @@ class SendCore:
 
     # -- draft mode ---------------------------------------------------------------------
 
+    def check_draft(self, draft_uid: uuid.UUID) -> None:
+        """Raise the ``SendError`` sending the draft now would, without sending it."""
+        with self.store.session() as session:
+            prepared = self._prepare_draft(session, self._load_draft(session, draft_uid))
+        self._new_record(prepared)  # builds the message and checks its whole size
+
     def _send_draft(self, draft_uid: uuid.UUID, progress: ProgressCallback | None) -> SendResponse:
         with self.store.session() as session:
-            draft = session.get(Draft, draft_uid)
-            if draft is None:
-                raise NotFound(
-                    "The draft does not exist.", [ErrorDetail("draft_uid", f"no draft {draft_uid}")]
-                )
+            draft = self._load_draft(session, draft_uid)
             existing = by_draft(session, draft_uid)
             if existing is not None and existing.status != SendStatus.FAILED:
                 return replay(existing)
-            fields = draft_fields(draft)
-            attachments = session.exec(
-                select(DraftAttachment)
-                .where(DraftAttachment.draft_id == draft_uid)
-                .order_by(DraftAttachment.position)
-            ).all()
-            decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
-            try:
-                checked = parse_model(ComposedFields, fields, mode_details(fields))
-            except ValidationFailed as exc:
-                exc.message = "The draft is not ready to send."
-                raise
-            prepared = self._prepare(session, checked, decoded)
+            prepared = self._prepare_draft(session, draft)
         if existing is not None:
             if not self.records.claim(existing):
                 return replay(existing)
@@ -236,6 +230,34 @@ class SendCore:
             assert other is not None  # the constraint that refused ours is the other's
             return replay(other)
         return self._deliver(_just_recorded(record, raw, prepared), prepared.account, progress)
+
+    @staticmethod
+    def _load_draft(session: Session, draft_uid: uuid.UUID) -> Draft:
+        draft = session.get(Draft, draft_uid)
+        if draft is None:
+            raise NotFound(
+                "The draft does not exist.", [ErrorDetail("draft_uid", f"no draft {draft_uid}")]
+            )
+        return draft
+
+    def _prepare_draft(self, session: Session, draft: Draft) -> PreparedSend:
+        """Check the draft, every problem at once (sizes too), and prepare its message."""
+        fields = draft_fields(draft)
+        attachments = session.exec(
+            select(DraftAttachment)
+            .where(DraftAttachment.draft_id == draft.id)
+            .order_by(DraftAttachment.position)
+        ).all()
+        decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
+        # A draft goes as saved: its subject may be empty (the composer asks first).
+        problems = [d for d in mode_details(fields) if d.field != "subject"]
+        problems += attachment_size_details(decoded)
+        try:
+            checked = parse_model(ComposedFields, fields, problems)
+        except ValidationFailed as exc:
+            exc.message = "The draft is not ready to send."
+            raise
+        return self._prepare(session, checked, decoded)
 
     # -- preparation ----------------------------------------------------------------------
 

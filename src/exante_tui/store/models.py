@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from exante_tui.store.types import UTCDateTime, utcnow
@@ -143,6 +143,12 @@ class Draft(SQLModel, table=True):
     claimed_by: str | None = None
     """The scheduler worker that claimed this draft for sending, if any."""
     claimed_at: datetime | None = _when()
+    held_by: str | None = None
+    """The composer that has this draft open (it is not sent under it), if any."""
+    held_until: datetime | None = _when()
+    """When that hold lapses unless renewed (a composer that died lets go by then)."""
+    undo_send: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """The planned send is an undo-send window (``send`` pressed, still cancellable)."""
     outbound_email_uid: uuid.UUID | None = None
     merge_template_id: uuid.UUID | None = Field(
         default=None, foreign_key="template.id", index=True, ondelete="SET NULL"

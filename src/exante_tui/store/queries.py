@@ -206,3 +206,9 @@ def get_draft(store: Store, draft_uid: uuid.UUID) -> Draft | None:
     """One draft by uid."""
     with store.session() as session:
         return session.get(Draft, draft_uid)
+
+
+def undo_window_open(store: Store, draft_uid: uuid.UUID) -> bool:
+    """Whether the draft still waits in an undo-send window (not sent, not undone)."""
+    draft = get_draft(store, draft_uid)
+    return draft is not None and draft.undo_send and draft.outbound_email_uid is None

@@ -14,11 +14,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import Conflict
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
+from exante_tui.core.undo_send import send_waiting_now, undo_send
 from exante_tui.display import clean
 from exante_tui.services import Services
 from exante_tui.store import queries
@@ -35,10 +38,14 @@ from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen
 from exante_tui.tui.screens.schedule import ScheduleScreen
 from exante_tui.tui.screens.template_picker import TemplatePickerScreen
 from exante_tui.tui.screens.thread import ThreadScreen
+from exante_tui.tui.waiting import WaitingSend, banner_text
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
 SCHEDULER_INTERVAL = 30.0
 """Seconds between two passes of the background scheduler."""
+
+WAITING_TICK = 1.0
+"""Seconds between two looks at the sends waiting in their undo window."""
 
 
 class ExanteApp(App[None]):
@@ -46,6 +53,10 @@ class ExanteApp(App[None]):
 
     With ``scheduler`` on, a background worker sends due scheduled drafts every
     ``SCHEDULER_INTERVAL`` seconds (and once at start) while the app is open.
+
+    ``send_delay`` is the undo-send window: a send from the composer waits that many
+    seconds as a draft due then (any scheduler sends it, so a killed app loses nothing);
+    ``u`` undoes it, and quitting sends what waits first. 0 sends at once.
     """
 
     CSS_PATH = "app.tcss"
@@ -69,14 +80,24 @@ class ExanteApp(App[None]):
         *,
         clock: Callable[[], datetime] | None = None,
         scheduler: bool = True,
+        send_delay: float = 0.0,
     ) -> None:
         super().__init__()
         self.services = services
         self.now = clock or services.core.clock
         pace = services.settings.pace
         self.scheduler = Scheduler(services.core, pace=pace) if scheduler else None
+        self.sender = self.scheduler or Scheduler(services.core, pace=pace)
+        """Sends waiting drafts when their window ends (the background scheduler if on)."""
+        self.send_delay = send_delay
+        self.waiting: dict[uuid.UUID, WaitingSend] = {}
+        """Sends in their undo window, oldest first."""
+        self._waiting_timer: Timer | None = None
+        self._going: set[uuid.UUID] = set()
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
+        self.farewell: list[str] = []
+        """What quitting sent (printed as the app exits)."""
 
     def notify(
         self,
@@ -106,6 +127,69 @@ class ExanteApp(App[None]):
         """One scheduler pass in a thread; the results arrive as a SchedulerRan message."""
         assert self.scheduler is not None
         self.post_message(self.SchedulerRan(self.scheduler.run_once()))
+
+    # -- undo-send ---------------------------------------------------------------------------
+
+    def add_waiting(self, send: WaitingSend) -> None:
+        """A send queued by the composer: tick until it goes, and show the banner."""
+        self.waiting[send.draft_uid] = send
+        if self._waiting_timer is None:
+            self._waiting_timer = self.set_interval(WAITING_TICK, self._tick_waiting)
+        self._show_waiting()
+
+    def _tick_waiting(self) -> None:
+        now = self.now()
+        due = [w.draft_uid for w in self.waiting.values() if w.due <= now]
+        due = [uid for uid in due if uid not in self._going]
+        if due:
+            self._going.update(due)
+            self._send_waiting(due)
+        self._show_waiting()
+
+    @work(thread=True, exit_on_error=False, group="waiting")
+    def _send_waiting(self, draft_uids: list[uuid.UUID]) -> None:
+        """Send drafts whose window ended; drop those sent or taken by someone else."""
+        try:
+            results = self.sender.run_once(only=draft_uids)
+            done = {r.draft_uid for r in results} | {
+                uid for uid in draft_uids if not queries.undo_window_open(self.services.store, uid)
+            }
+            self.call_from_thread(self._waiting_done, done)
+            self.post_message(self.SchedulerRan(results))
+        finally:
+            self.call_from_thread(self._forget_going, draft_uids)
+
+    def _forget_going(self, draft_uids: list[uuid.UUID]) -> None:
+        self._going.difference_update(draft_uids)
+
+    def _waiting_done(self, draft_uids: set[uuid.UUID]) -> None:
+        for uid in draft_uids:
+            self.waiting.pop(uid, None)
+        if not self.waiting and self._waiting_timer is not None:
+            self._waiting_timer.stop()
+            self._waiting_timer = None
+        self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        text = banner_text(list(self.waiting.values()), self.now())
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.show_banner(text)
+
+    def undo_send(self, draft_uid: uuid.UUID | None = None) -> bool:
+        """Cancel a waiting send (the newest by default); False when it already went."""
+        if not self.waiting:
+            return False
+        send = self.waiting[draft_uid] if draft_uid else list(self.waiting.values())[-1]
+        undone = undo_send(self.services.store, send.draft_uid, send.previous)
+        subject = repr(send.subject or "(no subject)")
+        if undone:
+            self.notify(f"{subject} is back in Drafts, unsent.", title="Send undone")
+            self._waiting_done({send.draft_uid})
+        else:
+            self.notify(f"Too late: {subject} is being sent.", title="Undo", severity="warning")
+        self.reload_lists()
+        return undone
 
     def on_exante_app_scheduler_ran(self, event: SchedulerRan) -> None:
         for result in event.results:
@@ -144,11 +228,12 @@ class ExanteApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def open_compose(self, draft_uid: uuid.UUID | None = None) -> None:
-        """A new message, or the draft ``draft_uid``."""
+    def open_compose(self, draft_uid: uuid.UUID | None = None) -> AwaitMount:
+        """A new message, or the draft ``draft_uid``; await it so keys typed next land in it."""
         if draft_uid is None:
-            self.push_screen(ComposeScreen(DraftContent()))
-            return
+            return self.push_screen(ComposeScreen(DraftContent()))
+        if draft_uid in self.waiting:
+            self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
         draft, attachments = self.services.drafts.load(draft_uid)
         content = DraftContent(
             account_id=draft.account_id,
@@ -163,7 +248,7 @@ class ExanteApp(App[None]):
             context_id=draft.context_id,
             planned_send_at=draft.planned_send_at,
         )
-        self.push_screen(ComposeScreen(content, attachments, draft_uid))
+        return self.push_screen(ComposeScreen(content, attachments, draft_uid))
 
     def open_thread(self, conversation_uid: uuid.UUID) -> None:
         """The thread view of one conversation."""
@@ -171,11 +256,11 @@ class ExanteApp(App[None]):
 
     def open_reply(
         self, parent: EmailMessage, conversation: Conversation, *, reply_all: bool
-    ) -> None:
+    ) -> AwaitMount:
         """Compose a threaded reply to ``parent``."""
         accounts = queries.list_accounts(self.services.store)
         content = reply_content(parent, conversation, accounts, reply_all=reply_all)
-        self.push_screen(ComposeScreen(content))
+        return self.push_screen(ComposeScreen(content))
 
     # -- app-wide actions -------------------------------------------------------------------------
 
@@ -204,18 +289,41 @@ class ExanteApp(App[None]):
         self.push_screen(HelpScreen(sections))
 
     async def action_quit(self) -> None:
-        """Quit, saving open drafts; ask first while a send is running."""
+        """Quit, saving open drafts and sending what waits; ask first while a send runs."""
         if not self.sending:
-            self._flush_and_exit()
+            self._quit()
             return
         question = "A send is still running. Quit anyway? (its record stays pending)"
-        self.push_screen(ConfirmScreen(question), lambda yes: yes and self._flush_and_exit())
+        self.push_screen(ConfirmScreen(question), lambda yes: yes and self._quit())
 
-    def _flush_and_exit(self) -> None:
+    def _quit(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, ComposeScreen):
                 screen.save_now()
-        self.exit()
+        if not self.waiting:
+            self.exit()
+            return
+        count = len(self.waiting)
+        self.notify(f"Sending {count} waiting message(s) before quitting…", title="Quit")
+        self._send_before_exit(list(self.waiting))
+
+    @work(thread=True, exit_on_error=False, group="quit")
+    def _send_before_exit(self, draft_uids: list[uuid.UUID]) -> None:
+        """Cut the undo windows short, send, then exit saying what went."""
+        send_waiting_now(self.services.store, draft_uids, self.services.core.clock())
+        results = self.sender.run_once(only=draft_uids)
+        lines = [self._result_line(r) for r in results]
+        left = len(draft_uids) - len(results)
+        if left:
+            lines.append(f"{left} waiting send(s) left for the next scheduler pass.")
+        self.farewell = lines
+        self.call_from_thread(self.exit, message="\n".join(lines))
+
+    def _result_line(self, result: ScheduledSend) -> str:
+        subject = self._draft_subject(result)
+        if result.error is not None:
+            return f"Not sent before quitting: {subject}: {result.error.message}"
+        return f"Sent before quitting: {subject}."
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette lists every visible key binding of the current screen, plus the defaults."""

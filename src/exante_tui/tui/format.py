@@ -1,19 +1,14 @@
-"""Plain formatting helpers shared by screens: sizes, times, schedule parsing, quoting."""
+"""Plain formatting helpers shared by screens: sizes, times, quoting."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 
 from exante_tui.core.mime import html_to_text
 from exante_tui.display import clean
 from exante_tui.store.models import EmailMessage
-
-_RELATIVE = re.compile(r"^\+\s*(\d+)\s*([mhdw])$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 
 
 def human_size(size: int) -> str:
@@ -55,30 +50,6 @@ def relative(when: datetime | None, now: datetime) -> str:
         parts.append(f"{minutes}m")
     span = " ".join(parts)
     return f"in {span}" if delta.total_seconds() > 0 else f"{span} ago"
-
-
-def parse_schedule(text: str, now: datetime) -> datetime:
-    """``+2h``/``+30m``/``+1d``/``+1w`` from ``now``, or a local ``YYYY-MM-DD HH:MM``.
-
-    Raises ``ValueError`` with a sentence for anything else or for a time in the past.
-    """
-    text = text.strip()
-    match = _RELATIVE.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        when = now + timedelta(**{_UNITS[unit]: amount})
-    else:
-        for fmt in _FORMATS:
-            try:
-                when = datetime.strptime(text, fmt).astimezone()
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError("Use a time like '2026-12-01 09:00', or '+2h', '+30m', '+1d'.")
-    if when <= now:
-        raise ValueError("That time is in the past.")
-    return when
 
 
 def readable_body(message: EmailMessage) -> str:

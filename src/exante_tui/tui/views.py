@@ -15,6 +15,7 @@ from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
 from exante_tui.tui.format import human_size, literal, local_time, relative
+from exante_tui.tui.waiting import seconds_left
 
 STATUS_STYLE = {
     SendStatus.PENDING: "bold yellow",
@@ -58,12 +59,20 @@ def _when(when: datetime | None, now: datetime) -> str:
 # -- drafts -------------------------------------------------------------------------------------
 
 
+def _planned(draft: Draft, now: datetime) -> Text:
+    """``in 2h`` for a schedule, ``sending in 7 s`` for a send in its undo window."""
+    if draft.planned_send_at is None:
+        return Text("")
+    if draft.undo_send:
+        return Text(f"sending in {seconds_left(draft.planned_send_at, now)} s", style="bold yellow")
+    return Text(relative(draft.planned_send_at, now), style="bold cyan")
+
+
 def _draft_row(draft: Draft, now: datetime) -> Sequence[str | Text]:
-    planned = Text(relative(draft.planned_send_at, now), style="bold cyan")
     return (
         ", ".join(draft.to) or "(no recipient)",
         draft.subject or "(no subject)",
-        planned if draft.planned_send_at else Text(""),
+        _planned(draft, now),
     )
 
 
@@ -88,7 +97,7 @@ def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
 DRAFTS = View(
     name="drafts",
     title="Drafts",
-    columns=[("To", 26), ("Subject", 36), ("Scheduled", 12)],
+    columns=[("To", 26), ("Subject", 33), ("Scheduled", 15)],
     fetch=lambda store, search, limit, offset: queries.list_drafts(
         store, search=search, limit=limit, offset=offset
     ),

@@ -4,7 +4,13 @@ Sending uses the core's draft mode: the screen saves its draft, then sends
 ``{"draft_uid": ...}``. The draft is the compose session's idempotency key: the core sends
 a draft at most once, so a double press of send never sends twice, and after a failure the
 same draft is sent again, which reuses the failed record (and its Message-ID) instead of
-making a second message.
+making a second message. With an undo-send delay the draft is checked, then queued to go
+``app.send_delay`` seconds later (the app and any scheduler send it; ``u`` undoes it).
+
+While open, the draft is held (:mod:`exante_tui.core.leases`): no scheduler sends it under
+the composer. Should it be sent or claimed all the same (a CLI send, a lapsed hold), the
+composer notices on its next save or hold renewal, turns read-only and offers to keep the
+unsaved edits as a new draft.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,16 +50,22 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from exante_tui.core.contract import SendResponse
+from exante_tui.core.draft_state import DraftState
 from exante_tui.core.drafts import DraftContent
-from exante_tui.core.errors import SendError
+from exante_tui.core.errors import Conflict, SendError
+from exante_tui.core.leases import RENEW_EVERY, DraftLeases
 from exante_tui.core.mime import Attachment, html_to_text
+from exante_tui.core.scheduler import new_worker_id
 from exante_tui.core.signatures import signed_body, text_signature
+from exante_tui.core.undo_send import queue_send
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.tui.format import local_time, relative
+from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.schedule import ScheduleChoice, ScheduleScreen
 from exante_tui.tui.screens.template_picker import TemplateChoice, TemplatePickerScreen
+from exante_tui.tui.waiting import WaitingSend
 from exante_tui.tui.widgets.address_field import AddressField
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
@@ -64,6 +76,15 @@ AUTOSAVE_DELAY = 1.0
 """Seconds after the last change before the draft is written (well within 2 s)."""
 
 _MARKDOWN = MarkdownIt("commonmark")
+
+_EDITING_ACTIONS = frozenset({"send", "save", "attach", "schedule", "toggle_markdown", "editor"})
+
+_READ_ONLY_WHY = {
+    DraftState.SENT: "This draft was sent while open (see the Outbox): it is read-only now.",
+    DraftState.SENDING: "A scheduler is sending this draft: it is read-only now.",
+    DraftState.OPEN_ELSEWHERE: "This draft is open in another window: read-only here.",
+    DraftState.GONE: "This draft was deleted elsewhere: read-only now.",
+}
 
 
 class ComposeScreen(Screen[None]):
@@ -94,6 +115,17 @@ class ComposeScreen(Screen[None]):
             priority=True,
         ),
         Binding("escape", "back", "Back", tooltip="Save the draft and go back"),
+        Binding(
+            "ctrl+n",
+            "keep_as_new",
+            "Keep as new draft",
+            tooltip="Keep what is on screen as a new draft (when this one is read-only)",
+            priority=True,
+        ),
+        # Priority: focus moves the moment tab is read, so keys typed right after it land in
+        # the next field rather than queueing behind it in the one being left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     @dataclass
@@ -108,6 +140,20 @@ class ComposeScreen(Screen[None]):
 
         draft_uid: uuid.UUID
         response: SendResponse
+
+    @dataclass
+    class Queued(Message):
+        """The draft waits in its undo-send window."""
+
+        draft_uid: uuid.UUID
+        send: WaitingSend
+
+    @dataclass
+    class ReadOnly(Message):
+        """The draft turned read-only (sent, being sent, open elsewhere or deleted)."""
+
+        draft_uid: uuid.UUID
+        state: DraftState
 
     @dataclass
     class SendFailed(Message):
@@ -133,6 +179,12 @@ class ComposeScreen(Screen[None]):
         self._autosave: Timer | None = None
         self.signature: str | None = None
         """The signature block put in a new message's body, if any."""
+        # Focus lands on the first field as the screen shows, before keys typed after ``n``.
+        self.AUTO_FOCUS = "#body" if content.to else "#to-input"
+        self.holder = new_worker_id()
+        """This composer's name on the draft's hold."""
+        self.read_only: DraftState | None = None
+        """Why the draft can no longer change here (None while it can)."""
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -177,6 +229,7 @@ class ComposeScreen(Screen[None]):
                 yield Switch(content.body_html is not None, id="markdown")
                 yield Label("", classes="hint", id="markdown-hint")
                 yield Label("", id="schedule-status")
+            yield Static("", id="final")
             yield TextArea(content.body_text, soft_wrap=True, id="body")
             yield AttachmentPanel(self.initial_attachments, id="attachments")
             yield Static("", id="error")
@@ -189,10 +242,107 @@ class ComposeScreen(Screen[None]):
         self._saved_state = (self.current_content(), self._files_version)
         self._show_schedule()
         self._show_markdown()
-        focus_id = "#body" if self.initial.to else "#to-input"
-        self.query_one(focus_id).focus()
-        if focus_id == "#body":
+        if self.AUTO_FOCUS == "#body":
             self.query_one("#body", TextArea).move_cursor((0, 0))
+        self.leases = DraftLeases(
+            self.app.services.store, self.holder, self.app.services.core.clock
+        )
+        if self.draft_uid is not None:
+            self._held(self.leases.take(self.draft_uid))
+        self.set_interval(RENEW_EVERY.total_seconds(), self._renew_hold)
+
+    def on_unmount(self) -> None:
+        if self.draft_uid is not None:
+            self.leases.release(self.draft_uid)
+
+    # -- the hold on the draft ------------------------------------------------------------------
+
+    def _renew_hold(self) -> None:
+        if self.draft_uid is not None and self.read_only is None and not self.sending:
+            self._renew(self.draft_uid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="hold")
+    def _renew(self, draft_uid: uuid.UUID) -> None:
+        """Renew the hold in a thread; a lost hold turns the screen read-only."""
+        state = self.leases.take(draft_uid)
+        self.app.call_from_thread(self._held, state, draft_uid)
+
+    def _held(self, state: DraftState, draft_uid: uuid.UUID | None = None) -> None:
+        if draft_uid is not None and draft_uid != self.draft_uid:
+            return  # the screen moved on to another draft meanwhile
+        if state == DraftState.EDITABLE:
+            self._show_schedule()
+        else:
+            self.turn_read_only(state)
+
+    def turn_read_only(self, state: DraftState) -> None:
+        """Stop editing: say why, and offer to keep unsaved edits as a new draft."""
+        if self.read_only is not None or self.draft_uid is None:
+            return
+        self.read_only = state
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        unsaved = self._unsaved()
+        self._set_editable(False)
+        why = _READ_ONLY_WHY[state]
+        if unsaved:
+            why += " Your unsaved edits are still on screen: ctrl+n keeps them as a new draft."
+        final = self.query_one("#final", Static)
+        final.update(Text(why, style="bold"))
+        final.add_class("shown")
+        self.sub_title = f"read-only: {state.value}"
+        self.post_message(self.ReadOnly(self.draft_uid, state))
+        self.refresh_bindings()
+        if unsaved:
+            question = f"{why.split(':')[0]}. Keep your unsaved edits as a new draft?"
+            self.app.push_screen(ConfirmScreen(question), self._keep_answer)
+
+    def _keep_answer(self, keep: bool | None) -> None:
+        if keep:
+            self.action_keep_as_new()
+
+    def _unsaved(self) -> bool:
+        return (self.current_content(), self._files_version) != self._saved_state
+
+    def _set_editable(self, editable: bool) -> None:
+        for widget in self.query("#form Input, #form Select, #form Switch"):
+            widget.disabled = not editable
+        self.query_one("#from", Select).disabled = (
+            not editable or self.initial.reply_to_message_uid is not None
+        )
+        self.query_one("#body", TextArea).read_only = not editable
+        self.query_one(AttachmentPanel).disabled = not editable
+
+    def action_keep_as_new(self) -> None:
+        """Save what is on screen as a new draft and go on editing that one."""
+        if self.read_only is None:
+            return
+        content = replace(self.current_content(), planned_send_at=None)
+        try:
+            new_uid = self.app.services.drafts.create(
+                content, self.query_one(AttachmentPanel).attachments
+            )
+        except SendError as exc:
+            self._show_error(exc)
+            return
+        self.draft_uid, self.read_only, self.planned_send_at = new_uid, None, None
+        self._saved_state = (self.current_content(), self._files_version)
+        self.leases.take(new_uid)
+        self._set_editable(True)
+        self.query_one("#final", Static).remove_class("shown")
+        self._show_schedule()
+        self.sub_title = "new draft with your edits"
+        self.notify("Your edits are kept in a new draft.", title="Kept")
+        self.post_message(self.Saved(new_uid))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "keep_as_new":
+            return self.read_only is not None
+        if action in _EDITING_ACTIONS:
+            return self.read_only is None
+        return True
 
     # -- content and saving -----------------------------------------------------------------------
 
@@ -220,6 +370,8 @@ class ComposeScreen(Screen[None]):
         if self._autosave is not None:
             self._autosave.stop()
             self._autosave = None
+        if self.read_only is not None:
+            return None
         content = self.current_content()
         state = (content, self._files_version)
         if state == self._saved_state and (self.draft_uid is not None or not force):
@@ -230,17 +382,36 @@ class ComposeScreen(Screen[None]):
         try:
             if self.draft_uid is None:
                 self.draft_uid = drafts.create(content, files)
+                self.leases.take(self.draft_uid)
             else:
                 drafts.update(self.draft_uid, content, files if files_changed else None)
+        except Conflict:
+            assert self.draft_uid is not None
+            self.turn_read_only(self.leases.take(self.draft_uid))
+            return None
         except SendError as exc:
             self._show_error(exc)
             return None
         self._saved_state = state
         self.sub_title = "draft saved"
         self.post_message(self.Saved(self.draft_uid))
+        if self.query_one("#error", Static).has_class("shown"):
+            self._recheck(self.draft_uid)
         return self.draft_uid
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recheck")
+    def _recheck(self, draft_uid: uuid.UUID) -> None:
+        """After a failed send, check the saved draft again: fixed problems leave the list."""
+        try:
+            self.app.services.core.check_draft(draft_uid)
+        except SendError as exc:
+            self.app.call_from_thread(self._show_error, exc)
+        else:
+            self.app.call_from_thread(self.query_one("#error", Static).remove_class, "shown")
+
     def _changed(self) -> None:
+        if self.read_only is not None:
+            return
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_DELAY, self.save_now)
@@ -275,6 +446,9 @@ class ComposeScreen(Screen[None]):
             self.notify("Draft saved")
 
     def action_back(self) -> None:
+        if self.read_only is not None:
+            self.dismiss()
+            return
         if self.save_now() is not None:
             self.notify("Draft saved", title=self.query_one("#subject", Input).value or "Draft")
         self.dismiss()
@@ -310,21 +484,24 @@ class ComposeScreen(Screen[None]):
             self.notify(f"Scheduled for {when}" if when else "Schedule cancelled")
 
     def _show_schedule(self) -> None:
-        when = self.planned_send_at
+        when, now = self.planned_send_at, self.app.now()
         label = self.query_one("#schedule-status", Label)
-        label.update(f"Scheduled: {planned_label(when, self.app.now())}" if when else "")
+        if when is not None and when <= now:
+            label.update(f"Scheduled: {local_time(when)} (due: goes when you leave this draft)")
+        else:
+            label.update(f"Scheduled: {planned_label(when, now)}" if when else "")
 
     def action_editor(self) -> None:
         """Edit the body in ``$VISUAL``/``$EDITOR`` (vi if unset) with the app suspended."""
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         body = self.query_one("#body", TextArea)
         with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as tmp:
-            tmp.write(body.text)
+            tmp.write(editor_text(body.text))
         path = Path(tmp.name)
         try:
             with self.app.suspend():
                 subprocess.run([*shlex.split(editor), str(path)], check=False)
-            body.load_text(path.read_text(encoding="utf-8"))
+            body.load_text(body_text(path.read_text(encoding="utf-8")))
             self._changed()
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to an editor.", severity="warning")
@@ -366,16 +543,39 @@ class ComposeScreen(Screen[None]):
         if self.sending:
             self.notify("Already sending…")
             return
+        if self.query_one("#subject", Input).value.strip():
+            self._start_send()
+            return
+        self.app.push_screen(
+            ConfirmScreen("The subject is empty. Send without a subject?"),
+            lambda yes: self._start_send() if yes else self.query_one("#subject").focus(),
+        )
+
+    def _start_send(self) -> None:
         draft_uid = self.save_now(force=True)
         if draft_uid is None:
             return
         self.sending = True
         self.app.sending += 1
         self.query_one("#error", Static).remove_class("shown")
+        if self.app.send_delay > 0:
+            self._queue(draft_uid, timedelta(seconds=self.app.send_delay))
+            return
         progress = self.query_one("#progress", ProgressBar)
         progress.update(progress=0)
         progress.add_class("shown")
         self._send(draft_uid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="send")
+    def _queue(self, draft_uid: uuid.UUID, delay: timedelta) -> WaitingSend:
+        """Check the draft as a send would, then queue it for ``delay`` from now."""
+        services = self.app.services
+        services.core.check_draft(draft_uid)
+        due = queue_send(
+            services.store, draft_uid, now=services.core.clock(), delay=delay, holder=self.holder
+        )
+        subject = self.query_one("#subject", Input).value
+        return WaitingSend(draft_uid, subject, due, self.planned_send_at)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="send")
     def _send(self, draft_uid: uuid.UUID) -> SendResponse:
@@ -395,6 +595,11 @@ class ComposeScreen(Screen[None]):
         self.app.sending -= 1
         self.query_one("#progress", ProgressBar).remove_class("shown")
         assert self.draft_uid is not None
+        if event.state == WorkerState.SUCCESS and isinstance(worker.result, WaitingSend):
+            self.post_message(self.Queued(self.draft_uid, worker.result))
+            self.app.add_waiting(worker.result)
+            self.dismiss()
+            return
         if event.state == WorkerState.SUCCESS and isinstance(worker.result, SendResponse):
             self.post_message(self.Sent(self.draft_uid, worker.result))
             subject = self.query_one("#subject", Input).value or "(no subject)"
@@ -402,6 +607,9 @@ class ComposeScreen(Screen[None]):
             self.dismiss()
             return
         error = worker.error or RuntimeError("unknown error")
+        if isinstance(error, Conflict):
+            self.turn_read_only(self.leases.take(self.draft_uid))
+            return
         self.post_message(self.SendFailed(self.draft_uid, error))
         self._show_error(error)
         self.notify(
@@ -429,6 +637,16 @@ def _default_account(store: Store, account_ids: list[uuid.UUID]) -> uuid.UUID | 
     if recent in account_ids:
         return recent
     return account_ids[0] if account_ids else None
+
+
+def editor_text(body: str) -> str:
+    """The body as the ``$EDITOR`` file holds it: ending with a newline, as text files do."""
+    return body if body.endswith("\n") else body + "\n"
+
+
+def body_text(edited: str) -> str:
+    """The body back from the editor, without the file's final newline."""
+    return edited.removesuffix("\n")
 
 
 def planned_label(when: datetime | None, now: datetime) -> str:

@@ -41,6 +41,7 @@ class MainScreen(Screen[None]):
         Binding("enter", "open", "Open", tooltip="Open the highlighted row", show=False),
         Binding("r", "retry", "Retry", tooltip="Send the failed or unknown record again"),
         Binding("x", "delete_draft", "Delete", tooltip="Delete the highlighted draft"),
+        Binding("u", "undo_send", "Undo send", tooltip="Cancel the send waiting to go"),
         Binding("u", "unschedule", "Unschedule", tooltip="Cancel the draft's planned send"),
         Binding("s", "sync", "Sync", tooltip="Fetch new mail from every Gmail account"),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear and hide the filter"),
@@ -51,6 +52,7 @@ class MainScreen(Screen[None]):
         yield Header()
         yield Tabs(*(Tab(view.title, id=name) for name, view in VIEWS.items()), id="views")
         yield SyncBar()
+        yield Static("", id="undo-banner")
         with Horizontal(id="body"):
             with ContentSwitcher(initial="drafts", id="lists"):
                 for name, view in VIEWS.items():
@@ -90,6 +92,16 @@ class MainScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload_lists()
 
+    def show_banner(self, text: str) -> None:
+        """The undo-send banner (hidden when empty); the drafts list counts down with it."""
+        banner = self.query_one("#undo-banner", Static)
+        was_shown = banner.has_class("shown")
+        banner.update(text)
+        banner.set_class(bool(text), "shown")
+        if text or was_shown:
+            self.query_one("#drafts", PagedTable).reload()
+        self.refresh_bindings()
+
     def reload_lists(self) -> None:
         """Read every list and the sync line again."""
         for table in self.query(PagedTable):
@@ -103,7 +115,11 @@ class MainScreen(Screen[None]):
             return isinstance(record, OutboundEmail) and record.status in RETRYABLE
         if action == "delete_draft":
             return self.view_name == "drafts" and self.table.current is not None
+        if action == "undo_send":
+            return bool(self.app.waiting)
         if action == "unschedule":
+            if self.app.waiting:
+                return False
             draft = self.table.current if self.view_name == "drafts" else None
             return isinstance(draft, Draft) and draft.planned_send_at is not None
         if action == "clear_filter":
@@ -114,10 +130,13 @@ class MainScreen(Screen[None]):
 
     def action_show(self, name: str) -> None:
         self.query_one("#views", Tabs).active = name
+        self._switch_to(name)  # now, so keys and reads that follow see the new list
 
     @on(Tabs.TabActivated, "#views")
     def _switch(self, event: Tabs.TabActivated) -> None:
-        name = event.tab.id or "drafts"
+        self._switch_to(event.tab.id or "drafts")
+
+    def _switch_to(self, name: str) -> None:
         self.query_one("#lists", ContentSwitcher).current = name
         self.sub_title = VIEWS[name].title
         filter_input = self.query_one("#filter", Input)
@@ -170,24 +189,24 @@ class MainScreen(Screen[None]):
 
     # -- actions --------------------------------------------------------------------------------
 
-    def action_new(self) -> None:
-        self.app.open_compose()
+    async def action_new(self) -> None:
+        await self.app.open_compose()
 
     def action_merges(self) -> None:
         self.app.push_screen(MergesScreen())
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         item = self.table.current
         if isinstance(item, Draft):
-            self.app.open_compose(draft_uid=item.id)
+            await self.app.open_compose(draft_uid=item.id)
         elif isinstance(item, Conversation):
             self.app.open_thread(item.id)
         elif isinstance(item, OutboundEmail):
             self.app.push_screen(OutboxDetailScreen(item), self._after_detail)
 
     @on(DataTable.RowSelected)
-    def _selected(self) -> None:
-        self.action_open()
+    async def _selected(self) -> None:
+        await self.action_open()
 
     def _after_detail(self, retry_uid: uuid.UUID | None) -> None:
         if retry_uid is not None:
@@ -211,6 +230,9 @@ class MainScreen(Screen[None]):
         else:
             self.app.call_from_thread(self.notify, f"Retry: {response.status}", title="Outbox")
         self.app.call_from_thread(self.query_one("#outbox", PagedTable).reload)
+
+    def action_undo_send(self) -> None:
+        self.app.undo_send()
 
     def action_unschedule(self) -> None:
         draft = self.table.current

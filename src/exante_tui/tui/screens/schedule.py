@@ -1,4 +1,4 @@
-"""Ask when to send a draft: an absolute local time or an offset such as ``+2h``."""
+"""Ask when to send a draft: ``tomorrow 9am``, ``mon 8:30``, ``in 2h``, ``+1d`` or ISO."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from exante_tui.tui.format import local_time, parse_schedule
+from exante_tui.core.schedule_input import examples, parse_send_time
+from exante_tui.tui.format import local_time
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class ScheduleScreen(ModalScreen[ScheduleChoice | None]):
             yield Label(f"Currently: {planned}")
             yield Input(
                 local_time(self.current) if self.current else "",
-                placeholder="2026-12-01 09:00  or  +2h, +30m, +1d",
+                placeholder="when to send",
                 id="when",
             )
+            yield Label(examples(self.now()), classes="hint", id="when-hint")
             yield Label("", classes="error", id="when-error")
             with Horizontal(classes="buttons"):
                 yield Button("Schedule (enter)", variant="primary", id="set")
@@ -57,13 +59,24 @@ class ScheduleScreen(ModalScreen[ScheduleChoice | None]):
     @on(Button.Pressed, "#set")
     def _set(self) -> None:
         try:
-            when = parse_schedule(self.query_one("#when", Input).value, self.now())
+            when = parse_send_time(self.query_one("#when", Input).value, self.now())
         except ValueError as exc:
             error = self.query_one("#when-error", Label)
             error.update(Text(str(exc)))
             error.add_class("shown")
             return
         self.dismiss(ScheduleChoice(when))
+
+    @on(Input.Changed, "#when")
+    def _hide_fixed_error(self, event: Input.Changed) -> None:
+        """The error goes as soon as the text reads as a time again."""
+        error = self.query_one("#when-error", Label)
+        if error.has_class("shown"):
+            try:
+                parse_send_time(event.value, self.now())
+            except ValueError:
+                return
+            error.remove_class("shown")
 
     @on(Button.Pressed, "#clear")
     def action_clear(self) -> None:

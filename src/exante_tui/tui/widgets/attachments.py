@@ -52,8 +52,9 @@ class AttachmentPanel(Vertical):
 
     def action_remove(self) -> None:
         index = self.query_one(ListView).index
-        if index is None or not self.attachments:
+        if not self.attachments:
             return
+        index = min(index or 0, len(self.attachments) - 1)  # focused: the first row counts
         del self.attachments[index]
         self._show()
         self.post_message(self.Changed(self))
@@ -66,6 +67,8 @@ class AttachmentPanel(Vertical):
                 ListItem(Label(f"{a.filename}  ({human_size(len(a.data))})", markup=False))
             )
         listing.display = bool(self.attachments)
+        if self.attachments:  # a row is highlighted the moment the list has focus
+            self.call_after_refresh(setattr, listing, "index", 0)
         total = encoded_total(self.attachments)
         over = total > GMAIL_MAX_MESSAGE_BYTES
         if not self.attachments:
