@@ -26,7 +26,7 @@ def test_openapi_describes_the_send_endpoint(client: TestClient) -> None:
     assert set(schemas["SendResponse"]["properties"]) == set(SendResponse.model_fields)
 
     errors = {code: r for code, r in operation["responses"].items() if code != "200"}
-    assert set(errors) == {"401", "403", "404", "409", "413", "422", "502"}
+    assert set(errors) == {"401", "403", "404", "408", "409", "413", "422", "500", "502"}
     for response in errors.values():
         assert response["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/ErrorBody"

@@ -161,4 +161,4 @@ def test_openapi_describes_prepare_and_drafts(client: TestClient) -> None:
         "$ref": "#/components/schemas/DraftRequest"
     }
     assert "planned_send_at" in schemas["DraftRequest"]["properties"]
-    assert set(drafts["responses"]) == {"201", "401", "403", "404", "413", "422"}
+    assert set(drafts["responses"]) == {"201", "401", "403", "404", "408", "413", "422", "500"}

@@ -48,7 +48,7 @@ class InProcessCli:
 
     def run(self, *args: str, stdin: str = "") -> Ran:
         self.capsys.readouterr()
-        self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        self.monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
         root = logging.getLogger()
         handlers = list(root.handlers)
         try:

@@ -204,7 +204,7 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         response_model=SendRequest,
         response_model_exclude_none=True,
         response_description="The resolved send request",
-        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 413, 422)},
+        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 408, 413, 422, 500)},
         openapi_extra=_body("PrepareRequest"),
     )
     async def prepare_email(
@@ -221,7 +221,7 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         status_code=201,
         response_model=DraftCreated,
         response_description="The draft was saved",
-        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 404, 413, 422)},
+        responses={k: v for k, v in _ERRORS.items() if k in (401, 403, 404, 408, 413, 422, 500)},
         openapi_extra=_body("DraftRequest"),
     )
     async def create_draft_route(
