@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from exante_tui.core.mime import html_to_text
+from exante_tui.core.html_text import html_to_text
 from exante_tui.store.models import EmailMessage
 
 _RELATIVE = re.compile(r"^\+\s*(\d+)\s*([mhdw])$", re.IGNORECASE)
