@@ -45,7 +45,10 @@ def test_links_become_numbered_references_below_the_text() -> None:
     assert "billing [2]" in rendered.text
     assert "same page [1]" in rendered.text
     tail = rendered.text.rstrip().splitlines()[-2:]
-    assert tail == ["[1] https://pay.northwind.example/inv/1", "[2] mailto:billing@northwind.example"]
+    assert tail == [
+        "[1] https://pay.northwind.example/inv/1",
+        "[2] mailto:billing@northwind.example",
+    ]
 
 
 def test_breaks_entities_and_nested_quotes() -> None:

@@ -17,6 +17,8 @@ from inscriptis.model.config import ParserConfig
 from lxml import etree
 from lxml import html as lxml_html
 
+from exante_tui.store.models import EmailMessage
+
 _LINK_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
 _CONFIG = ParserConfig(
     css=CSS_PROFILES["strict"].copy(), annotation_rules={"blockquote": ["quote"]}
@@ -53,6 +55,13 @@ def render_html(markup: str) -> RenderedHtml:
 def html_to_text(markup: str) -> str:
     """Just the text of :func:`render_html`."""
     return render_html(markup).text
+
+
+def readable_body(message: EmailMessage) -> str:
+    """The message's text part, or its HTML rendered when it has no text."""
+    if message.body_text.strip():
+        return message.body_text
+    return html_to_text(message.body_html) if message.body_html else ""
 
 
 def _number_links(root: lxml_html.HtmlElement) -> list[str]:

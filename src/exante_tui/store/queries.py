@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -19,15 +18,16 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
-from exante_tui.store.search import TRIGRAM, escape_like, index_match, like_match
+from exante_tui.store.search import search_condition
+from exante_tui.store.search_query import parse_query
 
 DEFAULT_PAGE = 200
-SEARCH_WINDOW = 2000
-"""How many of the newest conversations a filter tries before asking the search index."""
 
 
 def _like(text: str) -> str:
-    return escape_like(text.lower())
+    """``%text%`` lowercased, with LIKE's wildcards escaped (escape character ``\\``)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _matching(text: str, *columns: Any) -> ColumnElement[bool]:
@@ -156,36 +156,36 @@ def known_addresses(store: Store, prefix: str, *, limit: int = 10) -> list[str]:
 
 
 def list_conversations(
-    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+    store: Store,
+    *,
+    search: str = "",
+    account_id: uuid.UUID | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
 ) -> Sequence[Conversation]:
-    """Conversations, newest activity first, filtered by subject or snippet as you type.
-
-    On SQLite a common pattern is answered from the newest ``SEARCH_WINDOW`` rows when they
-    hold the whole page; otherwise (a rare pattern) the trigram index finds the matches.
-    """
+    """Conversations, newest activity first, matching the search query ``search``
+    (``store.search_query``; a bad query raises ``ValidationFailed`` naming ``query``)."""
+    query = select(Conversation)
+    if account_id is not None:
+        query = query.where(Conversation.account_id == account_id)
+    parsed = parse_query(search)
+    if not parsed.empty:
+        query = query.where(search_condition(parsed, store.dialect))
     newest_first = col(Conversation.last_message_at).desc().nulls_last()
-    page = select(Conversation).order_by(newest_first).limit(limit).offset(offset)
+    query = query.order_by(newest_first).limit(limit).offset(offset)
     with store.session() as session:
-        if not search:
-            return session.exec(page).all()
-        matches = like_match(store.dialect, search)
-        if store.dialect != "sqlite" or len(search) < TRIGRAM:
-            return session.exec(page.where(matches)).all()
-        newest = aliased(
-            Conversation,
-            select(Conversation).order_by(newest_first).limit(SEARCH_WINDOW).subquery(),
-        )
-        in_newest = (
-            select(newest)
-            .where(like_match(store.dialect, search, newest))
-            .order_by(col(newest.last_message_at).desc().nulls_last())
-            .limit(limit)
-            .offset(offset)
-        )
-        found = session.exec(in_newest).all()
-        if len(found) == limit:
-            return found
-        return session.exec(page.where(index_match(search))).all()
+        return session.exec(query).all()
+
+
+def unread_conversations(store: Store, conversation_uids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``conversation_uids`` with an unread message (Gmail's ``UNREAD`` label)."""
+    if not conversation_uids:
+        return set()
+    query = select(EmailMessage.conversation_id, EmailMessage.labels).where(
+        col(EmailMessage.conversation_id).in_(conversation_uids)
+    )
+    with store.session() as session:
+        return {uid for uid, labels in session.exec(query).all() if "UNREAD" in (labels or [])}
 
 
 def last_sending_account(store: Store) -> uuid.UUID | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from exante_tui.core.html_text import html_to_text
+from exante_tui.core.html_text import readable_body
 from exante_tui.store.models import EmailMessage
 
 _RELATIVE = re.compile(r"^\+\s*(\d+)\s*([mhdw])$", re.IGNORECASE)
@@ -70,15 +70,6 @@ def parse_schedule(text: str, now: datetime) -> datetime:
     if when <= now:
         raise ValueError("That time is in the past.")
     return when
-
-
-def readable_body(message: EmailMessage) -> str:
-    """The message's text, or its HTML rendered as readable text when there is no text."""
-    if message.body_text.strip():
-        return message.body_text
-    if message.body_html:
-        return html_to_text(message.body_html)
-    return ""
 
 
 def quoted(message: EmailMessage) -> str:
