@@ -24,6 +24,7 @@ _CONFIG = ParserConfig(
     css=CSS_PROFILES["strict"].copy(), annotation_rules={"blockquote": ["quote"]}
 )
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_TEXT_URL = re.compile(r"(?:https?://|mailto:)[^\s<>\"')\]]+")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,13 @@ def readable_body(message: EmailMessage) -> str:
     if message.body_text.strip():
         return message.body_text
     return html_to_text(message.body_html) if message.body_html else ""
+
+
+def message_links(message: EmailMessage) -> list[str]:
+    """The links of a message: its HTML's link targets, else the URLs in its text."""
+    if message.body_html:
+        return render_html(message.body_html).links
+    return list(dict.fromkeys(url.rstrip(".,;:") for url in _TEXT_URL.findall(message.body_text)))
 
 
 def _number_links(root: lxml_html.HtmlElement) -> list[str]:

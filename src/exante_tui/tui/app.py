@@ -17,11 +17,12 @@ from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import Conflict
+from exante_tui.core.mime import Attachment
+from exante_tui.core.responses import forward_content, reply_content
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
-from exante_tui.tui.replying import reply_content
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -148,6 +149,13 @@ class ExanteApp(App[None]):
     def open_thread(self, conversation_uid: uuid.UUID) -> None:
         """The thread view of one conversation."""
         self.push_screen(ThreadScreen(conversation_uid))
+
+    def open_forward(
+        self, message: EmailMessage, conversation: Conversation, files: list[Attachment]
+    ) -> None:
+        """Compose a forward of ``message`` carrying its ``files`` (a fresh send)."""
+        accounts = queries.list_accounts(self.services.store)
+        self.push_screen(ComposeScreen(forward_content(message, conversation, accounts), files))
 
     def open_reply(
         self, parent: EmailMessage, conversation: Conversation, *, reply_all: bool

@@ -1,12 +1,9 @@
-"""Plain formatting helpers shared by screens: sizes, times, schedule parsing, quoting."""
+"""Plain formatting helpers shared by screens: sizes, times, schedule parsing."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-
-from exante_tui.core.html_text import readable_body
-from exante_tui.store.models import EmailMessage
 
 _RELATIVE = re.compile(r"^\+\s*(\d+)\s*([mhdw])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -70,10 +67,3 @@ def parse_schedule(text: str, now: datetime) -> datetime:
     if when <= now:
         raise ValueError("That time is in the past.")
     return when
-
-
-def quoted(message: EmailMessage) -> str:
-    """``On <date>, <from> wrote:`` and the body with ``> `` before each line."""
-    lines = readable_body(message).rstrip("\n").splitlines() or [""]
-    header = f"On {local_time(message.date)}, {message.from_address} wrote:"
-    return "\n".join([header, *(f"> {line}" if line else ">" for line in lines)])
