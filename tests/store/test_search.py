@@ -284,11 +284,24 @@ def test_account_filter_and_pages_stay_newest_first(services: Services) -> None:
     )
 
 
-def test_unread_conversations(services: Services) -> None:
-    seed(services)
+def test_summaries_and_counts_for_the_lists(services: Services) -> None:
+    accounts = seed(services)
     every = queries.list_conversations(services.store)
-    unread = queries.unread_conversations(services.store, [c.id for c in every])
-    assert sorted(c.subject.split()[0] for c in every if c.id in unread) == [
+    summaries = queries.conversation_summaries(services.store, every)
+    shown = {c.subject.split()[0]: summaries[c.id] for c in every}
+    assert {name for name, summary in shown.items() if summary.unread} == {
         "Invoice",
         "Zahlungserinnerung:",
-    ]
+    }
+    assert shown["Q3"].other_party == "Ken Sato"
+    assert shown["Invoice"].other_party == "Maria Garcia"
+    assert shown["Zahlungserinnerung:"].other_party == "Jürgen Weiß"
+    ada = accounts["ada"].id
+    assert queries.count_rows(services.store) == {
+        "drafts": 0,
+        "conversations": 4,
+        "unread": 2,
+        "outbox": 0,
+    }
+    assert queries.count_rows(services.store, ada)["unread"] == 1
+    assert queries.count_rows(services.store, ada)["conversations"] == 2

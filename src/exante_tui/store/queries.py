@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, String, cast, func, or_
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -53,11 +55,14 @@ def list_drafts(
     *,
     search: str = "",
     include_sent: bool = False,
+    account_id: uuid.UUID | None = None,
     limit: int = DEFAULT_PAGE,
     offset: int = 0,
 ) -> Sequence[Draft]:
     """Drafts, most recently edited first; unsent only unless ``include_sent``."""
     query = select(Draft)
+    if account_id is not None:
+        query = query.where(Draft.account_id == account_id)
     if not include_sent:
         query = query.where(col(Draft.outbound_email_uid).is_(None))
     if search:
@@ -116,10 +121,17 @@ def get_message(store: Store, message_uid: uuid.UUID) -> EmailMessage | None:
 
 
 def list_outbox(
-    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+    store: Store,
+    *,
+    search: str = "",
+    account_id: uuid.UUID | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
 ) -> Sequence[OutboundEmail]:
     """Send records, newest first."""
     query = select(OutboundEmail)
+    if account_id is not None:
+        query = query.where(OutboundEmail.account_id == account_id)
     if search:
         query = query.where(_matching(search, OutboundEmail.subject, OutboundEmail.status))
     query = query.order_by(col(OutboundEmail.created_at).desc()).limit(limit).offset(offset)
@@ -177,15 +189,72 @@ def list_conversations(
         return session.exec(query).all()
 
 
-def unread_conversations(store: Store, conversation_uids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """Those of ``conversation_uids`` with an unread message (Gmail's ``UNREAD`` label)."""
-    if not conversation_uids:
-        return set()
-    query = select(EmailMessage.conversation_id, EmailMessage.labels).where(
-        col(EmailMessage.conversation_id).in_(conversation_uids)
+@dataclass(frozen=True)
+class ConversationSummary:
+    """What a list row shows beyond the conversation: unread, and who the other side is."""
+
+    unread: bool
+    other_party: str
+    """The newest message's sender, or its first recipient when the inbox sent it."""
+
+
+def conversation_summaries(
+    store: Store, conversations: Sequence[Conversation]
+) -> dict[uuid.UUID, ConversationSummary]:
+    """A summary of each of ``conversations`` (one query for all of them)."""
+    if not conversations:
+        return {}
+    owners = {c.id: (c.owner_email or "").lower() for c in conversations}
+    query = (
+        select(
+            EmailMessage.conversation_id,
+            EmailMessage.from_address,
+            EmailMessage.to,
+            EmailMessage.labels,
+        )
+        .where(col(EmailMessage.conversation_id).in_(list(owners)))
+        .order_by(col(EmailMessage.date).asc().nulls_first())
     )
+    unread: set[uuid.UUID] = set()
+    party: dict[uuid.UUID, str] = {}
     with store.session() as session:
-        return {uid for uid, labels in session.exec(query).all() if "UNREAD" in (labels or [])}
+        for uid, sender, to, labels in session.exec(query).all():
+            if "UNREAD" in (labels or []):
+                unread.add(uid)
+            from_owner = parseaddr(sender)[1].lower() == owners[uid]
+            party[uid] = (to[0] if to else "") if from_owner else sender
+    return {
+        uid: ConversationSummary(uid in unread, _display_name(party.get(uid, ""))) for uid in owners
+    }
+
+
+def _display_name(address: str) -> str:
+    name, bare = parseaddr(address)
+    return name or bare or address
+
+
+def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, int]:
+    """How many unsent drafts, conversations, unread conversations and send records (of
+    ``account_id``, or of every account)."""
+    unread = (
+        select(func.count(func.distinct(EmailMessage.conversation_id)))
+        .join(Conversation)
+        .where(func.lower(cast(EmailMessage.labels, String)).like('%"unread"%'))
+    )
+    queries: dict[str, Any] = {
+        "drafts": select(func.count())
+        .select_from(Draft)
+        .where(col(Draft.outbound_email_uid).is_(None)),
+        "conversations": select(func.count()).select_from(Conversation),
+        "unread": unread,
+        "outbox": select(func.count()).select_from(OutboundEmail),
+    }
+    if account_id is not None:
+        owners = {"drafts": Draft, "conversations": Conversation, "unread": Conversation}
+        owners["outbox"] = OutboundEmail
+        queries = {k: q.where(owners[k].account_id == account_id) for k, q in queries.items()}
+    with store.session() as session:
+        return {name: int(session.exec(query).one()) for name, query in queries.items()}
 
 
 def last_sending_account(store: Store) -> uuid.UUID | None:

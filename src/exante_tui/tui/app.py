@@ -125,10 +125,12 @@ class ExanteApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def open_compose(self, draft_uid: uuid.UUID | None = None) -> None:
-        """A new message, or the draft ``draft_uid``."""
+    def open_compose(
+        self, draft_uid: uuid.UUID | None = None, *, account_id: uuid.UUID | None = None
+    ) -> None:
+        """A new message (from ``account_id`` when given), or the draft ``draft_uid``."""
         if draft_uid is None:
-            self.push_screen(ComposeScreen(DraftContent()))
+            self.push_screen(ComposeScreen(DraftContent(account_id=account_id)))
             return
         draft, attachments = self.services.drafts.load(draft_uid)
         content = DraftContent(
