@@ -180,11 +180,17 @@ class MainScreen(Screen[None]):
     # -- switching and filtering ----------------------------------------------------------------
 
     def action_show(self, name: str) -> None:
+        """Switch now (keys typed next act on the new list), and move the tab along."""
+        self._switch_to(name)
         self.query_one("#views", Tabs).active = name
 
     @on(Tabs.TabActivated, "#views")
     def _switch(self, event: Tabs.TabActivated) -> None:
         name = event.tab.id or "drafts"
+        if name != self.view_name:  # a click on a tab; keys have switched already
+            self._switch_to(name)
+
+    def _switch_to(self, name: str) -> None:
         self.query_one("#lists", ContentSwitcher).current = name
         self.sub_title = VIEWS[name].title
         filter_input = self.query_one("#filter", Input)
