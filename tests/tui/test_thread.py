@@ -82,6 +82,8 @@ async def test_reply_targets_the_focused_message(
         await pilot.press(*moves)
         focused = thread.focused_message
         await pilot.press(key)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert isinstance(app.screen, ComposeScreen)
         content = app.screen.initial
         assert (content.to, content.cc) == (to, cc)
@@ -99,6 +101,7 @@ async def test_reply_to_an_older_message_is_sent_in_thread(
         await pilot.press("k")
         parent = thread.focused_message
         await pilot.press("r")
+        await pilot.pause()
         await type_text(pilot, "Resending now.")
         await pilot.press("ctrl+t")
         sent = await recorder.wait_for(ComposeScreen.Sent)
