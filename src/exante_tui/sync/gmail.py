@@ -153,7 +153,7 @@ class GmailSync:
 
     def _user_labels(self) -> dict[str, str]:
         """User label id → name (system labels are known by their ids)."""
-        listed = self.reader.call(self.users.labels().list(userId="me")).get("labels", [])
+        listed = self.gmail.execute(self.users.labels().list(userId="me")).get("labels", [])
         return {label["id"]: label["name"] for label in listed if label.get("type") == "user"}
 
     def _full(
