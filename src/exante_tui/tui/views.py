@@ -162,7 +162,7 @@ def _conversation_preview(store: Store, row: ConversationRow, now: datetime) -> 
 CONVERSATIONS = View(
     name="conversations",
     title="Conversations",
-    columns=[("", 1), ("When", 8), ("From", 18), ("Subject", None)],
+    columns=[("", 1), ("When", 9), ("From", 18), ("Subject", None)],
     fetch=_conversations,
     row=_conversation_row,
     preview=_conversation_preview,
@@ -232,7 +232,7 @@ def _outbox_preview(store: Store, record: OutboundEmail, now: datetime) -> Rende
 OUTBOX = View(
     name="outbox",
     title="Outbox",
-    columns=[("Status", 7), ("When", 8), ("To", 16), ("Subject", None), ("Error", 14)],
+    columns=[("Status", 7), ("When", 9), ("To", 16), ("Subject", None), ("Error", 14)],
     fetch=lambda store, search, account_id, limit, offset: queries.list_outbox(
         store, search=search, account_id=account_id, limit=limit, offset=offset
     ),
