@@ -2,7 +2,8 @@
 
 Builds a SQLite store with 100k conversations and 1M messages (SQLAlchemy core bulk
 inserts in one transaction), then runs the app headless on it and on an empty store, each
-in a fresh process so peak RSS is comparable. Run: ``python bench/tui_scale.py [--small]``.
+in a fresh process so peak RSS is comparable. Run: ``python bench/tui_scale.py [--small]``;
+``--search`` runs the search benchmark (``search_scale.py``: 20 queries, first page each).
 """
 
 from __future__ import annotations
@@ -206,7 +207,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child")
     parser.add_argument("--small", action="store_true", help="10k conversations, 100k messages")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--search", action="store_true", help="the search benchmark instead (search_scale.py)"
+    )
+    args, rest = parser.parse_known_args()
+    if args.search:
+        import search_scale  # beside this file
+
+        sys.argv = [search_scale.__file__, *(["--small"] if args.small else []), *rest]
+        search_scale.main()
+        return
     if args.child:
         child(args.child)
         return

@@ -46,7 +46,8 @@ SHOTS: list[tuple[str, Step]] = [
     ("main-drafts", lambda p: keys(p, "d")),
     ("main-conversations", lambda p: keys(p, "c")),
     ("main-outbox", lambda p: keys(p, "o", "down")),
-    ("thread", lambda p: open_row(p, "c", "Q3 retainer renewal")),
+    ("main-search", lambda p: keys(p, "c", "slash", *"from:ken has:attachment", "enter")),
+    ("thread", lambda p: open_row(p, "c", "Your Wingtip Cloud invoice WT-11873")),
     ("compose-draft", lambda p: open_row(p, "d", "Invoice INV-2024-014 is overdue")),
     ("help", lambda p: keys(p, "question_mark")),
 ]

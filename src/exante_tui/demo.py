@@ -5,10 +5,14 @@ Everything is relative to ``now`` so screenshots and snapshot tests can pin the 
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.history import snippet_of
+from exante_tui.core.html_text import html_to_text
 from exante_tui.core.mime import Attachment, OutgoingMessage, build_message
 from exante_tui.services import Services
 from exante_tui.store.models import (
@@ -17,6 +21,7 @@ from exante_tui.store.models import (
     Direction,
     EmailMessage,
     OutboundEmail,
+    ReceivedAttachment,
     SendStatus,
 )
 from exante_tui.store.raw_messages import save_raw_message
@@ -32,9 +37,46 @@ DEMO_PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
-THREADS = [
+
+def _png() -> bytes:
+    """A valid 8x8 PNG (a small orange square), so the demo image opens in a viewer."""
+    row = b"\x00" + b"\xf0\x80\x30" * 8
+    pixels = zlib.compress(row * 8)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+DEMO_PNG = _png()
+
+INVOICE_HTML = (
+    "<html><head><style>td{padding:4px}</style></head><body>"
+    "<p>Hello Northwind Billing,</p><p>Your Wingtip Cloud invoice for November is ready.</p>"
+    "<table><tr><th>Item</th><th>Qty</th><th>Amount</th></tr>"
+    "<tr><td>Mail archive (50 GB)</td><td>1</td><td>120.00 EUR</td></tr>"
+    "<tr><td>Extra seats</td><td>3</td><td>45.00 EUR</td></tr>"
+    "<tr><td><b>Total</b></td><td></td><td><b>165.00 EUR</b></td></tr></table>"
+    '<p>View and pay it <a href="https://billing.wingtip.example/invoices/WT-11873">online</a>'
+    ' or read our <a href="https://wingtip.example/terms">terms</a>.</p>'
+    "<blockquote>Questions? Reply to this email.</blockquote></body></html>"
+)
+
+RETAINER_HTML = (
+    "<html><body><p>Hi team,</p><p>We'd like to <b>renew the retainer</b> for Q3.</p>"
+    "<ul><li>Same scope</li><li>Monthly invoicing</li></ul>"
+    "<p>The signed order form and our updated logo are attached.</p><p>Ken</p></body></html>"
+)
+
+# Each message: sender, to, hours ago, text, html, labels, attachments (name, type, bytes).
+THREADS: list[dict[str, Any]] = [
     {
         "subject": "Invoice INV-2024-001 - Payment Reminder",
+        "owner": OWNER,
         "thread": "18c1a2b3c4d5e6f7",
         "context": "invoice",
         "messages": [
@@ -45,6 +87,8 @@ THREADS = [
                 "Hi Maria,\n\nInvoice INV-2024-001 for 4,200.00 EUR was due on Monday.\n"
                 "Could you let us know when we can expect payment?\n\nThanks,\nNorthwind Billing",
                 None,
+                ["SENT"],
+                [],
             ),
             (
                 "Maria Garcia <maria@contoso.example>",
@@ -53,11 +97,14 @@ THREADS = [
                 "Hello,\n\nSorry for the delay - the invoice is with our accounts team.\n"
                 "Could you resend it with our PO number 88-1402 on it?\n\nBest,\nMaria",
                 None,
+                ["INBOX", "UNREAD"],
+                [],
             ),
         ],
     },
     {
         "subject": "Q3 retainer renewal",
+        "owner": OWNER,
         "thread": "18c1a2b3c4d5e700",
         "context": None,
         "messages": [
@@ -66,14 +113,35 @@ THREADS = [
                 [OWNER, SECOND],
                 20,
                 None,
-                "<html><body><p>Hi team,</p><p>We'd like to <b>renew the retainer</b> for Q3.</p>"
-                "<ul><li>Same scope</li><li>Monthly invoicing</li></ul>"
-                "<p>Can you send the paperwork?</p><p>Ken</p></body></html>",
+                RETAINER_HTML,
+                ["INBOX", "UNREAD", "IMPORTANT", "Clients"],
+                [
+                    ("retainer-Q3-order-form.pdf", "application/pdf", DEMO_PDF),
+                    ("fabrikam-logo.png", "image/png", DEMO_PNG),
+                ],
+            ),
+        ],
+    },
+    {
+        "subject": "Your Wingtip Cloud invoice WT-11873",
+        "owner": OWNER,
+        "thread": "18c1a2b3c4d5e702",
+        "context": None,
+        "messages": [
+            (
+                "Wingtip Cloud <invoices@wingtip.example>",
+                [OWNER],
+                6,
+                None,
+                INVOICE_HTML,
+                ["INBOX", "STARRED"],
+                [],
             ),
         ],
     },
     {
         "subject": "Site visit next Tuesday",
+        "owner": SECOND,
         "thread": "18c1a2b3c4d5e701",
         "context": None,
         "messages": [
@@ -83,6 +151,8 @@ THREADS = [
                 50,
                 "Hi Tom,\n\nDoes 10:00 next Tuesday still work for the site visit?\n\nAda",
                 None,
+                ["SENT"],
+                [],
             ),
             (
                 "Tom Becker <tom@litware.example>",
@@ -90,6 +160,8 @@ THREADS = [
                 26,
                 "Hi Ada,\n\nTuesday 10:00 works. See you then.\n\nTom",
                 None,
+                ["INBOX", "STARRED"],
+                [],
             ),
             (
                 "Ada Lovelace <ada@northwind.example>",
@@ -97,11 +169,14 @@ THREADS = [
                 25,
                 "Great, see you Tuesday.\n\nAda",
                 None,
+                ["SENT"],
+                [],
             ),
         ],
     },
     {
         "subject": "Welcome to the supplier portal",
+        "owner": OWNER,
         "thread": None,
         "context": None,
         "messages": [
@@ -112,27 +187,31 @@ THREADS = [
                 "Your supplier account is ready. This conversation was imported without a Gmail "
                 "thread, so it cannot be answered in-thread.",
                 None,
+                ["INBOX"],
+                [],
             ),
         ],
     },
 ]
 
 
-def _add_threads(services: Services, owner: Account, now: datetime) -> None:
+def _add_threads(services: Services, accounts: dict[str, Account], now: datetime) -> None:
     with services.store.session() as session:
         for n, thread in enumerate(THREADS):
             conversation = Conversation(
-                account_id=owner.id,
+                account_id=accounts[thread["owner"]].id,
                 subject=thread["subject"],
                 gmail_thread_id=thread["thread"],
-                owner_email=OWNER,
+                owner_email=thread["owner"],
                 context_type=thread["context"],
             )
             session.add(conversation)
             references: list[str] = []
-            for m, (sender, to, hours_ago, text, html) in enumerate(thread["messages"]):
+            for m, (sender, to, hours_ago, text, html, labels, files) in enumerate(
+                thread["messages"]
+            ):
                 message_id = f"<demo-{n}-{m}@mail.northwind.example>"
-                body = text if text is not None else ""
+                body = text if text is not None else html_to_text(html)
                 message = EmailMessage(
                     conversation_id=conversation.id,
                     gmail_message_id=f"{thread['thread'] or 'local'}-{m}",
@@ -143,14 +222,21 @@ def _add_threads(services: Services, owner: Account, now: datetime) -> None:
                     to=to,
                     subject=thread["subject"] if m == 0 else f"Re: {thread['subject']}",
                     date=now - timedelta(hours=hours_ago),
-                    body_text=body,
+                    body_text=body,  # as sync stores HTML-only mail: rendered
                     body_html=html,
-                    snippet=snippet_of(body or "We'd like to renew the retainer for Q3."),
-                    direction=Direction.OUTBOUND
-                    if "northwind.example" in sender
-                    else Direction.INBOUND,
+                    snippet=snippet_of(body),
+                    direction=Direction.OUTBOUND if "SENT" in labels else Direction.INBOUND,
+                    labels=labels,
+                    attachments=[
+                        {"filename": name, "content_type": kind, "size": len(data)}
+                        for name, kind, data in files
+                    ],
                 )
                 session.add(message)
+                for position, (_name, _kind, data) in enumerate(files):
+                    session.add(
+                        ReceivedAttachment(message_id=message.id, position=position, data=data)
+                    )
                 references.append(message_id)
                 conversation.last_message_at = message.date
                 conversation.snippet = message.snippet
@@ -219,7 +305,7 @@ def _add_outbox(services: Services, owner: Account, now: datetime) -> None:
 def build_demo(services: Services, now: datetime) -> None:
     """Fill an empty store with the demo data; every account uses the offline outbox."""
     owner = services.accounts.add_outbox(OWNER, "Northwind Billing")
-    services.accounts.add_outbox(SECOND, "Ada Lovelace")
-    _add_threads(services, owner, now)
+    second = services.accounts.add_outbox(SECOND, "Ada Lovelace")
+    _add_threads(services, {OWNER: owner, SECOND: second}, now)
     _add_drafts(services, owner, now)
     _add_outbox(services, owner, now)

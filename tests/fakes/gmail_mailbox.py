@@ -127,6 +127,8 @@ class Mailbox:
         self.history: list[Change] = []
         """Every change to the mailbox, oldest first."""
         self.attachments: dict[str, bytes] = {}
+        self.user_labels: dict[str, str] = {}
+        """User labels, id → name, as ``labels.list`` shows them beside the system ones."""
         self._history_ids = itertools.count(FIRST_HISTORY_ID + 1)
         self._lock = threading.Lock()
 
@@ -492,6 +494,18 @@ def _simple_parts(content_type: str, data: bytes) -> list[tuple[str, str]] | Non
     return parts
 
 
+SYSTEM_LABELS = ("INBOX", "SENT", "UNREAD", "STARRED", "IMPORTANT", "DRAFT", "SPAM", "TRASH")
+
+
+def _labels_list(fake: FakeGmail, _request: RecordedRequest, _match: re.Match[str]) -> Answer:
+    system = [{"id": label, "name": label, "type": "system"} for label in SYSTEM_LABELS]
+    user = [
+        {"id": label_id, "name": name, "type": "user"}
+        for label_id, name in fake.mailbox.user_labels.items()
+    ]
+    return 200, {"labels": system + user}
+
+
 _USER = r"/gmail/v1/users/[^/]+"
 
 MAILBOX_ROUTES: tuple[Route, ...] = (
@@ -500,6 +514,7 @@ MAILBOX_ROUTES: tuple[Route, ...] = (
     Route("GET", re.compile(rf"{_USER}/threads"), "threads.list", _threads_list),
     Route("GET", re.compile(rf"{_USER}/threads/(?P<id>[^/]+)"), "threads.get", _threads_get),
     Route("GET", re.compile(rf"{_USER}/history"), "history.list", _history_list),
+    Route("GET", re.compile(rf"{_USER}/labels"), "labels.list", _labels_list),
     Route(
         "GET",
         re.compile(rf"{_USER}/messages/(?P<mid>[^/]+)/attachments/(?P<aid>[^/]+)"),

@@ -12,7 +12,7 @@ from builders import add_thread
 from exante_tui.core.errors import Conflict, NotFound, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import Account, EmailMessage
-from exante_tui.sync import save_attachment
+from exante_tui.sync import message_attachments, save_attachment
 from fakes.gmail_mailbox import build_mail
 from fakes.gmail_server import FakeGmail
 from sync.helpers import messages_of, sync_ok
@@ -137,3 +137,21 @@ def test_hostile_attachment_names_become_safe_file_names(
 
     assert written == tmp_path / saved
     assert len(written.name.encode()) <= 255 and written.read_bytes() == CSV
+
+
+def test_forwarded_attachments_are_fetched_once_with_progress_then_kept(
+    services: Services, received: EmailMessage, fake_gmail: FakeGmail
+) -> None:
+    steps: list[tuple[int, int, str]] = []
+
+    files = message_attachments(services, received.id, lambda *step: steps.append(step))
+
+    assert [(f.filename, f.content_type, f.data) for f in files] == [
+        ("remit.csv", "text/csv", CSV),
+        ("../../logo.png", "image/png", PNG),
+    ]
+    assert steps == [(1, 2, "remit.csv"), (2, 2, "../../logo.png")]
+    fetches = [r for r in fake_gmail.requests if r.route == "messages.attachments.get"]
+    assert len(fetches) == 2
+    assert [f.data for f in message_attachments(services, received.id)] == [CSV, PNG]
+    assert len([r for r in fake_gmail.requests if r.route == "messages.attachments.get"]) == 2

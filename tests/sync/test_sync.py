@@ -109,7 +109,27 @@ def test_html_only_mail_is_kept_as_html_and_readable_text(
 
     [message] = messages_of(services, thread)
     assert message.body_html is not None and "<h1>" in message.body_html
-    assert message.body_text == "News\n\nFish & chips\n\n- one\n"
+    assert message.body_text == "News\n\nFish & chips\n\n  * one\n"
+
+
+def test_labels_are_kept_by_name_and_follow_changes(
+    services: Services, gmail_account: Account, fake_gmail: FakeGmail
+) -> None:
+    box = fake_gmail.mailbox
+    box.user_labels["Label_7"] = "Clients/Fabrikam"
+    unread = box.deliver(build_mail(subject="Renewal"), labels=["INBOX", "UNREAD", "Label_7"])
+    starred = box.deliver(build_mail(subject="Statement"), labels=["INBOX", "STARRED"])
+    sync_ok(services)
+    [first] = messages_of(services, unread)
+    assert first.labels == ["Clients/Fabrikam", "INBOX", "UNREAD"]
+    assert messages_of(services, starred)[0].labels == ["INBOX", "STARRED"]
+
+    box.relabel(unread, remove=["UNREAD"], add=["STARRED"])
+    result = sync_ok(services)
+
+    assert (result.mode, result.messages_relabeled, result.fetched) == ("incremental", 1, 0)
+    assert messages_of(services, unread)[0].labels == ["Clients/Fabrikam", "INBOX", "STARRED"]
+    assert routes(fake_gmail, "labels.list") == 2  # once per sync run
 
 
 def test_full_sync_takes_the_newest_threads_page_by_page(

@@ -104,3 +104,10 @@ def test_outbox_unknown_status(snap_compare, make_app, demo_services) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=highlight_unknown)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.parametrize("view", ["c", "d", "o"])
+def test_list_columns_fill_the_width(snap_compare, make_app, view: str, size) -> None:
+    """Every list keeps its key columns at 80x24 and gives the subject the slack at 160x48."""
+    assert snap_compare(make_app(), press=[view], terminal_size=size, run_before=settle)

@@ -31,6 +31,7 @@ def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
     from exante_tui.core.errors import ErrorDetail, NotFound
+    from exante_tui.core.html_text import readable_body
     from exante_tui.store import queries
 
     uid = parse_uid(args.uid, "conversation_uid")
@@ -42,9 +43,10 @@ def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
 
     def human() -> None:
         say(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
-        for message in payload["messages"]:
-            say(f"\n--- {message['date']}  {message['from']} -> {', '.join(message['to'])}")
-            say(message["body_text"].rstrip(), body=True)
+        for message in messages:
+            when = message_json(message)["date"]
+            say(f"\n--- {when}  {message.from_address} -> {', '.join(message.to)}")
+            say(readable_body(message).rstrip(), body=True)
 
     emit(args, payload, human)
     return 0
@@ -54,7 +56,13 @@ def register(commands: Any) -> None:
     conversations = commands.add_parser("conversations", help="browse conversations")
     conv = conversations.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = conv.add_parser("list", help="list conversations, newest first")
-    listing.add_argument("--search", default="", help="filter by subject or snippet")
+    listing.add_argument(
+        "--search",
+        default="",
+        metavar="QUERY",
+        help="Gmail-style query: from: to: subject: has:attachment filename: is:unread "
+        'is:starred label: after:/before:YYYY-MM-DD account: "phrase" -term, bare words',
+    )
     listing.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     add_json_flag(listing)
     listing.set_defaults(handler=cmd_conversations_list)

@@ -146,6 +146,7 @@ def message_json(message: EmailMessage) -> dict[str, Any]:
         "direction": str(message.direction),
         "body_text": message.body_text,
         "attachments": message.attachments,
+        "labels": message.labels,
     }
 
 

@@ -8,7 +8,7 @@ from email.policy import default
 
 from sqlmodel import Session, insert, select
 
-from exante_tui.core.mime import html_to_text
+from exante_tui.core.html_text import html_to_text
 from exante_tui.core.replies import references_for
 from exante_tui.store.models import (
     Account,

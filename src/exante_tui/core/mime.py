@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
-import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from email.utils import format_datetime, make_msgid
 from exante_tui.core.addresses import bare_address
 from exante_tui.core.attachments import BASE64_BLOCK_CHARS, base64_blocks, decoded_size
 from exante_tui.core.headers import SMTP_POLICY
+from exante_tui.core.html_text import html_to_text
 
 
 @dataclass(frozen=True)
@@ -63,24 +62,6 @@ def new_message_id(from_address: str) -> str:
     """A fresh ``<…@domain>`` Message-ID on the sender's domain."""
     domain = bare_address(from_address).rpartition("@")[2] or "exante.invalid"
     return make_msgid(domain=domain)
-
-
-_PARAGRAPH_END = re.compile(r"(?i)</(p|div|h[1-6]|blockquote|pre|ul|ol|table)>")
-_LINE_END = re.compile(r"(?i)<br\s*/?>|</tr>")
-_LIST_ITEM = re.compile(r"(?i)<li\b[^>]*>")
-_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1>")
-_TAG = re.compile(r"(?s)<[^>]+>")
-
-
-def html_to_text(markup: str) -> str:
-    """A readable plain-text rendering of HTML: paragraphs apart, breaks kept, lists dashed."""
-    text = _SCRIPT.sub("", markup)
-    text = _LIST_ITEM.sub("\n- ", text)
-    text = _PARAGRAPH_END.sub("\n\n", text)
-    text = _LINE_END.sub("\n", text)
-    text = html.unescape(_TAG.sub("", text))
-    lines = [line.strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
 def _transfer_encoding(text: str) -> str:

@@ -35,12 +35,12 @@ from exante_tui.core.errors import (
     ProviderFailure,
     ValidationFailed,
 )
+from exante_tui.core.html_text import html_to_text
 from exante_tui.core.mime import (
     Attachment,
     Base64Text,
     OutgoingMessage,
     build_message,
-    html_to_text,
     new_message_id,
 )
 from exante_tui.core.parse_back import check_built_message

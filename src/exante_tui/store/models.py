@@ -112,9 +112,23 @@ class EmailMessage(SQLModel, table=True):
     snippet: str = ""
     direction: Direction = Field(default=Direction.INBOUND, sa_type=String(16))
     attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    labels: list[str] = _addresses()
+    """Gmail's labels as sync last saw them: system ids (``UNREAD``, ``INBOX``, ``STARRED``,
+    ``IMPORTANT``, ``SENT``) and user labels by name. Read only: never written back."""
     outbound_email_id: uuid.UUID | None = Field(
         default=None, foreign_key="outboundemail.id", ondelete="SET NULL"
     )
+
+
+class ReceivedAttachment(SQLModel, table=True):
+    """The bytes of a stored message's attachment ``position``, once downloaded (or, for the
+    offline demo accounts, as filed). Gmail attachments are fetched on first use."""
+
+    message_id: uuid.UUID = Field(
+        foreign_key="emailmessage.id", primary_key=True, ondelete="CASCADE"
+    )
+    position: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
 
 
 class Draft(SQLModel, table=True):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, String, cast, func, or_
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -19,15 +20,16 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
-from exante_tui.store.search import TRIGRAM, escape_like, index_match, like_match
+from exante_tui.store.search import search_condition
+from exante_tui.store.search_query import parse_query
 
 DEFAULT_PAGE = 200
-SEARCH_WINDOW = 2000
-"""How many of the newest conversations a filter tries before asking the search index."""
 
 
 def _like(text: str) -> str:
-    return escape_like(text.lower())
+    """``%text%`` lowercased, with LIKE's wildcards escaped (escape character ``\\``)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _matching(text: str, *columns: Any) -> ColumnElement[bool]:
@@ -53,11 +55,14 @@ def list_drafts(
     *,
     search: str = "",
     include_sent: bool = False,
+    account_id: uuid.UUID | None = None,
     limit: int = DEFAULT_PAGE,
     offset: int = 0,
 ) -> Sequence[Draft]:
     """Drafts, most recently edited first; unsent only unless ``include_sent``."""
     query = select(Draft)
+    if account_id is not None:
+        query = query.where(Draft.account_id == account_id)
     if not include_sent:
         query = query.where(col(Draft.outbound_email_uid).is_(None))
     if search:
@@ -120,6 +125,7 @@ def list_outbox(
     *,
     search: str = "",
     context_type: str | None = None,
+    account_id: uuid.UUID | None = None,
     limit: int = DEFAULT_PAGE,
     offset: int = 0,
 ) -> Sequence[OutboundEmail]:
@@ -127,6 +133,8 @@ def list_outbox(
     query = select(OutboundEmail)
     if context_type is not None:
         query = query.where(OutboundEmail.context_type == context_type)
+    if account_id is not None:
+        query = query.where(OutboundEmail.account_id == account_id)
     if search:
         query = query.where(_matching(search, OutboundEmail.subject, OutboundEmail.status))
     query = query.order_by(col(OutboundEmail.created_at).desc()).limit(limit).offset(offset)
@@ -163,36 +171,93 @@ def known_addresses(store: Store, prefix: str, *, limit: int = 10) -> list[str]:
 
 
 def list_conversations(
-    store: Store, *, search: str = "", limit: int = DEFAULT_PAGE, offset: int = 0
+    store: Store,
+    *,
+    search: str = "",
+    account_id: uuid.UUID | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
 ) -> Sequence[Conversation]:
-    """Conversations, newest activity first, filtered by subject or snippet as you type.
-
-    On SQLite a common pattern is answered from the newest ``SEARCH_WINDOW`` rows when they
-    hold the whole page; otherwise (a rare pattern) the trigram index finds the matches.
-    """
+    """Conversations, newest activity first, matching the search query ``search``
+    (``store.search_query``; a bad query raises ``ValidationFailed`` naming ``query``)."""
+    query = select(Conversation)
+    if account_id is not None:
+        query = query.where(Conversation.account_id == account_id)
+    parsed = parse_query(search)
+    if not parsed.empty:
+        query = query.where(search_condition(parsed, store.dialect))
     newest_first = col(Conversation.last_message_at).desc().nulls_last()
-    page = select(Conversation).order_by(newest_first).limit(limit).offset(offset)
+    query = query.order_by(newest_first).limit(limit).offset(offset)
     with store.session() as session:
-        if not search:
-            return session.exec(page).all()
-        matches = like_match(store.dialect, search)
-        if store.dialect != "sqlite" or len(search) < TRIGRAM:
-            return session.exec(page.where(matches)).all()
-        newest = aliased(
-            Conversation,
-            select(Conversation).order_by(newest_first).limit(SEARCH_WINDOW).subquery(),
+        return session.exec(query).all()
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """What a list row shows beyond the conversation: unread, and who the other side is."""
+
+    unread: bool
+    other_party: str
+    """The newest message's sender, or its first recipient when the inbox sent it."""
+
+
+def conversation_summaries(
+    store: Store, conversations: Sequence[Conversation]
+) -> dict[uuid.UUID, ConversationSummary]:
+    """A summary of each of ``conversations`` (one query for all of them)."""
+    if not conversations:
+        return {}
+    owners = {c.id: (c.owner_email or "").lower() for c in conversations}
+    query = (
+        select(
+            EmailMessage.conversation_id,
+            EmailMessage.from_address,
+            EmailMessage.to,
+            EmailMessage.labels,
         )
-        in_newest = (
-            select(newest)
-            .where(like_match(store.dialect, search, newest))
-            .order_by(col(newest.last_message_at).desc().nulls_last())
-            .limit(limit)
-            .offset(offset)
-        )
-        found = session.exec(in_newest).all()
-        if len(found) == limit:
-            return found
-        return session.exec(page.where(index_match(search))).all()
+        .where(col(EmailMessage.conversation_id).in_(list(owners)))
+        .order_by(col(EmailMessage.date).asc().nulls_first())
+    )
+    unread: set[uuid.UUID] = set()
+    party: dict[uuid.UUID, str] = {}
+    with store.session() as session:
+        for uid, sender, to, labels in session.exec(query).all():
+            if "UNREAD" in (labels or []):
+                unread.add(uid)
+            from_owner = parseaddr(sender)[1].lower() == owners[uid]
+            party[uid] = (to[0] if to else "") if from_owner else sender
+    return {
+        uid: ConversationSummary(uid in unread, _display_name(party.get(uid, ""))) for uid in owners
+    }
+
+
+def _display_name(address: str) -> str:
+    name, bare = parseaddr(address)
+    return name or bare or address
+
+
+def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, int]:
+    """How many unsent drafts, conversations, unread conversations and send records (of
+    ``account_id``, or of every account)."""
+    unread = (
+        select(func.count(func.distinct(EmailMessage.conversation_id)))
+        .join(Conversation)
+        .where(func.lower(cast(EmailMessage.labels, String)).like('%"unread"%'))
+    )
+    queries: dict[str, Any] = {
+        "drafts": select(func.count())
+        .select_from(Draft)
+        .where(col(Draft.outbound_email_uid).is_(None)),
+        "conversations": select(func.count()).select_from(Conversation),
+        "unread": unread,
+        "outbox": select(func.count()).select_from(OutboundEmail),
+    }
+    if account_id is not None:
+        owners = {"drafts": Draft, "conversations": Conversation, "unread": Conversation}
+        owners["outbox"] = OutboundEmail
+        queries = {k: q.where(owners[k].account_id == account_id) for k, q in queries.items()}
+    with store.session() as session:
+        return {name: int(session.exec(query).one()) for name, query in queries.items()}
 
 
 def last_sending_account(store: Store) -> uuid.UUID | None:

@@ -1,4 +1,5 @@
-"""Gmail → store sync, headless: front ends call :func:`run_sync` and :func:`save_attachment`.
+"""Gmail → store sync, headless: front ends call :func:`run_sync`, :func:`save_attachment`,
+:func:`attachment_data` and :func:`message_attachments`.
 
 The names load on first use, so importing this package (the CLI does)
 does not pull in the Gmail client.
@@ -10,13 +11,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from exante_tui.sync.api import SyncReport, run_sync, save_attachment
+    from exante_tui.sync.api import (
+        SyncReport,
+        attachment_data,
+        message_attachments,
+        run_sync,
+        save_attachment,
+    )
     from exante_tui.sync.gmail import AccountSync, ProgressCallback, SyncProgress
 
 _HOMES = {
     "SyncReport": "exante_tui.sync.api",
     "run_sync": "exante_tui.sync.api",
     "save_attachment": "exante_tui.sync.api",
+    "attachment_data": "exante_tui.sync.api",
+    "message_attachments": "exante_tui.sync.api",
     "AccountSync": "exante_tui.sync.gmail",
     "ProgressCallback": "exante_tui.sync.gmail",
     "SyncProgress": "exante_tui.sync.gmail",
@@ -27,6 +36,8 @@ __all__ = [
     "ProgressCallback",
     "SyncProgress",
     "SyncReport",
+    "attachment_data",
+    "message_attachments",
     "run_sync",
     "save_attachment",
 ]

@@ -1,4 +1,4 @@
-"""What front ends call: sync accounts, save a received attachment.
+"""What front ends call: sync accounts, fetch or save a received attachment.
 
 Both are synchronous and UI-free; the TUI runs them in a thread worker. Failures are the
 core's errors: ``auth_error`` (naming the account and the command that reconnects it),
@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +28,23 @@ from exante_tui.core.errors import (
     SendError,
     ValidationFailed,
 )
+from exante_tui.core.mime import Attachment
 from exante_tui.private_files import open_new
 from exante_tui.providers.base import TransportAuthError, TransportError
 from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy, bucket_for
 from exante_tui.services import Services
-from exante_tui.store.models import Account, Conversation, EmailMessage, Provider
+from exante_tui.store.models import (
+    Account,
+    Conversation,
+    EmailMessage,
+    Provider,
+    ReceivedAttachment,
+)
 from exante_tui.sync.gmail import DEFAULT_MAX_THREADS, AccountSync, GmailSync, ProgressCallback
 from exante_tui.sync.parse import decode_data
+
+AttachmentProgress = Callable[[int, int, str], None]
+"""``progress(done, total, filename)`` while a message's attachments are fetched."""
 
 _running: set[uuid.UUID] = set()
 _running_lock = threading.Lock()
@@ -89,36 +99,44 @@ def save_attachment(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Fetch attachment ``index`` (0-based) of a synced message and write it to ``path``.
+    """Write attachment ``index`` (0-based) of a stored message to ``path``, fetching it
+    from Gmail first if it was never downloaded.
 
     A directory ``path`` receives the attachment under its own file name. Returns the file
     written; an existing file is replaced only with ``overwrite``.
     """
     if "\x00" in str(path):
         raise ValidationFailed("The path is not valid.", [ErrorDetail("path", "contains NUL")])
+    message = _message(services, message_uid)
+    _check_index(message, index)
+    name = str(message.attachments[index].get("filename") or "")
+    target = path / safe_name(name, index) if path.is_dir() else path
+    if target.exists() and not overwrite:
+        raise Conflict(f"{target} already exists.", [ErrorDetail("path", "file exists")])
+    _write(target, attachment_data(services, message_uid, index))
+    return target
+
+
+def attachment_data(services: Services, message_uid: uuid.UUID, index: int) -> bytes:
+    """The bytes of attachment ``index`` of a stored message: from the store when it was
+    downloaded before (or filed with its bytes, as the offline demo's are), else fetched
+    from Gmail and kept in the store for next time."""
+    message = _message(services, message_uid)
+    _check_index(message, index)
     with services.store.session() as session:
-        message = session.get(EmailMessage, message_uid)
-        if message is None:
-            raise NotFound("No such message.", [ErrorDetail("message_uid", str(message_uid))])
+        stored = session.get(ReceivedAttachment, (message_uid, index))
+        if stored is not None:
+            return stored.data
         conversation = session.get(Conversation, message.conversation_id)
         assert conversation is not None  # enforced by the foreign key
         account = session.get(Account, conversation.account_id)
         assert account is not None
-    if not 0 <= index < len(message.attachments):
-        raise NotFound(
-            f"The message has {len(message.attachments)} attachments.",
-            [ErrorDetail("index", f"no attachment {index}")],
-        )
-    meta = message.attachments[index]
-    attachment_id = meta.get("gmail_attachment_id")
+    attachment_id = message.attachments[index].get("gmail_attachment_id")
     if not (attachment_id and message.gmail_message_id and account.provider == Provider.GMAIL):
         raise ValidationFailed(
             "This attachment is not in Gmail yet; run `exante-tui sync` first.",
             [ErrorDetail("index", "no Gmail attachment id")],
         )
-    target = path / safe_name(str(meta.get("filename") or ""), index) if path.is_dir() else path
-    if target.exists() and not overwrite:
-        raise Conflict(f"{target} already exists.", [ErrorDetail("path", "file exists")])
     with _gmail_errors(account.email, "Fetching the attachment"):
         service, gmail = _open(services, account, 1)
         request = (
@@ -128,8 +146,44 @@ def save_attachment(
             .get(userId="me", messageId=message.gmail_message_id, id=attachment_id)
         )
         data = decode_data(gmail.execute(request).get("data") or "")
-    _write(target, data)
-    return target
+    with services.store.session() as session:
+        session.merge(ReceivedAttachment(message_id=message_uid, position=index, data=data))
+    return data
+
+
+def message_attachments(
+    services: Services, message_uid: uuid.UUID, progress: AttachmentProgress | None = None
+) -> list[Attachment]:
+    """Every attachment of a stored message, ready to attach again (a forward), each
+    fetched as :func:`attachment_data` does; ``progress(done, total, filename)`` after each."""
+    message = _message(services, message_uid)
+    found = []
+    total = len(message.attachments)
+    for index, meta in enumerate(message.attachments):
+        filename = str(meta.get("filename") or f"attachment-{index}")
+        content_type = str(meta.get("content_type") or "application/octet-stream")
+        found.append(
+            Attachment(filename, content_type, attachment_data(services, message_uid, index))
+        )
+        if progress is not None:
+            progress(index + 1, total, filename)
+    return found
+
+
+def _message(services: Services, message_uid: uuid.UUID) -> EmailMessage:
+    with services.store.session() as session:
+        message = session.get(EmailMessage, message_uid)
+    if message is None:
+        raise NotFound("No such message.", [ErrorDetail("message_uid", str(message_uid))])
+    return message
+
+
+def _check_index(message: EmailMessage, index: int) -> None:
+    if not 0 <= index < len(message.attachments):
+        raise NotFound(
+            f"The message has {len(message.attachments)} attachments.",
+            [ErrorDetail("index", f"no attachment {index}")],
+        )
 
 
 def _gmail_accounts(services: Services, email: str | None) -> list[Account]:

@@ -19,10 +19,12 @@ HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 
 @dataclass
 class HistoryChanges:
-    """Gmail ids of messages to fetch and to forget, each in first-seen order."""
+    """Gmail ids of messages to fetch and to forget, each in first-seen order, and the
+    label ids of messages whose labels changed (read, starred, filed…)."""
 
     added: dict[str, None] = field(default_factory=dict)
     gone: dict[str, None] = field(default_factory=dict)
+    relabeled: dict[str, list[str]] = field(default_factory=dict)
 
     def take(self, record: dict[str, Any]) -> None:
         """Account for one history record."""
@@ -30,6 +32,10 @@ class HistoryChanges:
             message = item["message"]
             if SKIPPED_LABELS.isdisjoint(message.get("labelIds", [])):
                 self._show(message["id"])
+        for item in [*record.get("labelsAdded", []), *record.get("labelsRemoved", [])]:
+            message = item["message"]
+            if SKIPPED_LABELS.isdisjoint(message.get("labelIds", [])):
+                self.relabeled[message["id"]] = list(message.get("labelIds", []))
         for item in record.get("labelsAdded", []):
             if not SKIPPED_LABELS.isdisjoint(item.get("labelIds", [])):
                 self._hide(item["message"]["id"])

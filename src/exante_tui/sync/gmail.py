@@ -27,7 +27,7 @@ from exante_tui.store.models import Account
 from exante_tui.store.types import utcnow
 from exante_tui.sync.changes import HISTORY_TYPES, HistoryChanges
 from exante_tui.sync.parse import parse_message
-from exante_tui.sync.rows import file_messages, forget_messages
+from exante_tui.sync.rows import file_messages, forget_messages, relabel_messages
 
 DEFAULT_MAX_THREADS = 500
 LIST_PAGE_SIZE = 500
@@ -60,6 +60,8 @@ class AccountSync:
     messages_added: int = 0
     messages_removed: int = 0
     """Messages deleted, trashed or marked as spam in Gmail since the last sync."""
+    messages_relabeled: int = 0
+    """Stored messages whose labels changed (read, starred, filed) since the last sync."""
     history_id: str | None = None
     synced_at: datetime | None = None
     error: SendError | None = None
@@ -127,12 +129,14 @@ class GmailSync:
         self.gmail = gmail
         self.page_size = page_size
         self.clock = clock
+        self.label_names: dict[str, str] = {}
 
     def run(
         self, *, max_threads: int = DEFAULT_MAX_THREADS, progress: ProgressCallback | None = None
     ) -> AccountSync:
         """Sync incrementally when a historyId is stored, fully otherwise."""
         result = AccountSync(self.account.email)
+        self.label_names = self._user_labels()
         if self.account.history_id:
             try:
                 self._incremental(self.account.history_id, result, progress)
@@ -146,6 +150,11 @@ class GmailSync:
             if account is not None:
                 account.history_id, account.last_synced_at = result.history_id, result.synced_at
         return result
+
+    def _user_labels(self) -> dict[str, str]:
+        """User label id → name (system labels are known by their ids)."""
+        listed = self.gmail.execute(self.users.labels().list(userId="me")).get("labels", [])
+        return {label["id"]: label["name"] for label in listed if label.get("type") == "user"}
 
     def _full(
         self, max_threads: int, result: AccountSync, progress: ProgressCallback | None
@@ -204,9 +213,14 @@ class GmailSync:
                 break
         requests = _gets(self.messages.get, changes.added)
         self._fetch(requests, "messages", lambda message: [message], result, progress)
-        if changes.gone:
+        skip = changes.added.keys() | changes.gone.keys()
+        relabeled = {k: v for k, v in changes.relabeled.items() if k not in skip}
+        if changes.gone or relabeled:
             with self.store.session() as session:
                 result.messages_removed = forget_messages(session, self.account, changes.gone)
+                result.messages_relabeled = relabel_messages(
+                    session, self.account, relabeled, self.label_names
+                )
 
     def _fetch(
         self,
@@ -228,7 +242,7 @@ class GmailSync:
                 for message in messages_of(resource)
             ]
             with self.store.session() as session:
-                filed = file_messages(session, self.account, parsed)
+                filed = file_messages(session, self.account, parsed, self.label_names)
             result.fetched += len(results)
             result.conversations_added += filed.conversations
             result.messages_added += filed.messages

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from exante_tui.core.history import snippet_of
-from exante_tui.core.mime import html_to_text
+from exante_tui.core.html_text import html_to_text
 
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
 """Messages with these labels are not imported: drafts live in our store, spam and trash

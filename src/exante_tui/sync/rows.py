@@ -13,7 +13,7 @@ cost about as much as fetching the message in a batch.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,8 +42,24 @@ class Filed:
     messages: int = 0
 
 
-def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMessage]) -> Filed:
-    """Insert the messages not stored yet, creating their conversations as needed."""
+LabelNames = Mapping[str, str]
+"""Gmail label id → name, for user labels (system labels keep their ids: ``UNREAD``…)."""
+
+
+def label_list(label_ids: Iterable[str], names: LabelNames) -> list[str]:
+    """What the store keeps of a message's labels: names, sorted."""
+    return sorted(names.get(label_id, label_id) for label_id in label_ids)
+
+
+def file_messages(
+    session: Session,
+    account: Account,
+    parsed: Iterable[ParsedMessage],
+    label_names: LabelNames | None = None,
+) -> Filed:
+    """Insert the messages not stored yet, creating their conversations as needed; stored
+    ones take Gmail's current labels (and attachment ids)."""
+    names = label_names or {}
     wanted = sorted((m for m in parsed if not m.skipped), key=lambda m: m.date)
     filed = Filed()
     if not wanted:
@@ -76,6 +92,9 @@ def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMes
         if stored is not None:
             if message.attachments and stored.attachments != message.attachments:
                 stored.attachments = message.attachments  # with Gmail's attachment ids
+            labels = label_list(message.label_ids, names)
+            if stored.labels != labels:
+                stored.labels = labels
             continue
         if message.gmail_message_id in added:
             continue
@@ -97,7 +116,7 @@ def file_messages(session: Session, account: Account, parsed: Iterable[ParsedMes
             for name, value in fields.items():
                 if getattr(conversation, name) != value:
                     setattr(conversation, name, value)
-        new_messages.append(_message_row(conversation, message))
+        new_messages.append(_message_row(conversation, message, names))
         added.add(message.gmail_message_id)
     if new_conversations:
         session.execute(insert(Conversation), new_conversations)
@@ -130,7 +149,7 @@ def _file_in(
 
 
 def _message_row(
-    conversation: Conversation | dict[str, Any], message: ParsedMessage
+    conversation: Conversation | dict[str, Any], message: ParsedMessage, names: LabelNames
 ) -> dict[str, Any]:
     conversation_id = conversation["id"] if isinstance(conversation, dict) else conversation.id
     return new_row(
@@ -150,6 +169,7 @@ def _message_row(
         snippet=message.snippet,
         direction=Direction.OUTBOUND if message.sent else Direction.INBOUND,
         attachments=message.attachments,
+        labels=label_list(message.label_ids, names),
     )
 
 
@@ -160,6 +180,27 @@ _IN_CHUNK = 500
 def _in_chunks(values: list[T]) -> Iterator[list[T]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
+
+
+def relabel_messages(
+    session: Session, account: Account, labels: Mapping[str, list[str]], names: LabelNames
+) -> int:
+    """Give the account's stored messages their new Gmail labels; how many changed."""
+    changed = 0
+    for chunk in _in_chunks(list(labels)):
+        for message in session.exec(
+            select(EmailMessage)
+            .join(Conversation)
+            .where(
+                Conversation.account_id == account.id,
+                col(EmailMessage.gmail_message_id).in_(chunk),
+            )
+        ):
+            new = label_list(labels[message.gmail_message_id or ""], names)
+            if message.labels != new:
+                message.labels = new
+                changed += 1
+    return changed
 
 
 def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]) -> int:

@@ -20,13 +20,14 @@ from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import Conflict
+from exante_tui.core.mime import Attachment
+from exante_tui.core.responses import forward_content, reply_content
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
 from exante_tui.core.undo_send import send_waiting_now, undo_send
 from exante_tui.display import clean
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
-from exante_tui.tui.replying import reply_content
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -228,10 +229,13 @@ class ExanteApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def open_compose(self, draft_uid: uuid.UUID | None = None) -> AwaitMount:
-        """A new message, or the draft ``draft_uid``; await it so keys typed next land in it."""
+    def open_compose(
+        self, draft_uid: uuid.UUID | None = None, *, account_id: uuid.UUID | None = None
+    ) -> AwaitMount:
+        """A new message (from ``account_id`` when given), or the draft ``draft_uid``; await
+        it so keys typed next land in it."""
         if draft_uid is None:
-            return self.push_screen(ComposeScreen(DraftContent()))
+            return self.push_screen(ComposeScreen(DraftContent(account_id=account_id)))
         if draft_uid in self.waiting:
             self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
         draft, attachments = self.services.drafts.load(draft_uid)
@@ -253,6 +257,13 @@ class ExanteApp(App[None]):
     def open_thread(self, conversation_uid: uuid.UUID) -> None:
         """The thread view of one conversation."""
         self.push_screen(ThreadScreen(conversation_uid))
+
+    def open_forward(
+        self, message: EmailMessage, conversation: Conversation, files: list[Attachment]
+    ) -> None:
+        """Compose a forward of ``message`` carrying its ``files`` (a fresh send)."""
+        accounts = queries.list_accounts(self.services.store)
+        self.push_screen(ComposeScreen(forward_content(message, conversation, accounts), files))
 
     def open_reply(
         self, parent: EmailMessage, conversation: Conversation, *, reply_all: bool

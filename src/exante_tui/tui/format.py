@@ -1,4 +1,4 @@
-"""Plain formatting helpers shared by screens: sizes, times, quoting."""
+"""Plain formatting helpers shared by screens: sizes, times, stored text as literal text."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from exante_tui.core.mime import html_to_text
 from exante_tui.display import clean
-from exante_tui.store.models import EmailMessage
 
 
 def human_size(size: int) -> str:
@@ -50,19 +48,3 @@ def relative(when: datetime | None, now: datetime) -> str:
         parts.append(f"{minutes}m")
     span = " ".join(parts)
     return f"in {span}" if delta.total_seconds() > 0 else f"{span} ago"
-
-
-def readable_body(message: EmailMessage) -> str:
-    """The message's text, or its HTML rendered as readable text when there is no text."""
-    if message.body_text.strip():
-        return message.body_text
-    if message.body_html:
-        return html_to_text(message.body_html)
-    return ""
-
-
-def quoted(message: EmailMessage) -> str:
-    """``On <date>, <from> wrote:`` and the body with ``> `` before each line."""
-    lines = readable_body(message).rstrip("\n").splitlines() or [""]
-    header = f"On {local_time(message.date)}, {message.from_address} wrote:"
-    return "\n".join([header, *(f"> {line}" if line else ">" for line in lines)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from rich.text import Text
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
+from exante_tui.store.queries import ConversationSummary
 from exante_tui.tui.format import human_size, literal, local_time, relative
 from exante_tui.tui.waiting import seconds_left
 
@@ -32,14 +34,33 @@ UNKNOWN_HINT = "Gmail may or may not have this message; run reconcile (a retry r
 
 @dataclass(frozen=True)
 class View:
-    """One list of the main screen."""
+    """One list of the main screen. A column of width None takes the slack of the width."""
 
     name: str
     title: str
     columns: Sequence[tuple[str, int | None]]
-    fetch: Callable[[Store, str, int, int], Sequence[Any]]
+    fetch: Callable[[Store, str, uuid.UUID | None, int, int], Sequence[Any]]
+    """``fetch(store, search, account_id, limit, offset)``: one page of rows."""
     row: Callable[[Any, datetime], Sequence[str | Text]]
     preview: Callable[[Store, Any, datetime], RenderableType]
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """A conversation as its list shows it: the row and its summary (unread, other side)."""
+
+    conversation: Conversation
+    summary: ConversationSummary
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The conversation's uid (the row's key)."""
+        return self.conversation.id
+
+    @property
+    def subject(self) -> str:
+        """The conversation's subject."""
+        return self.conversation.subject
 
 
 def _fields(pairs: Sequence[tuple[str, str | Text]]) -> Table:
@@ -97,9 +118,9 @@ def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
 DRAFTS = View(
     name="drafts",
     title="Drafts",
-    columns=[("To", 26), ("Subject", 33), ("Scheduled", 15)],
-    fetch=lambda store, search, limit, offset: queries.list_drafts(
-        store, search=search, limit=limit, offset=offset
+    columns=[("To", 22), ("Subject", None), ("Scheduled", 10)],
+    fetch=lambda store, search, account_id, limit, offset: queries.list_drafts(
+        store, search=search, account_id=account_id, limit=limit, offset=offset
     ),
     row=_draft_row,
     preview=_draft_preview,
@@ -109,37 +130,49 @@ DRAFTS = View(
 # -- conversations ------------------------------------------------------------------------------
 
 
-def _conversation_row(conversation: Conversation, now: datetime) -> Sequence[str | Text]:
+def _conversations(
+    store: Store, search: str, account_id: uuid.UUID | None, limit: int, offset: int
+) -> list[ConversationRow]:
+    found = queries.list_conversations(
+        store, search=search, account_id=account_id, limit=limit, offset=offset
+    )
+    summaries = queries.conversation_summaries(store, found)
+    return [ConversationRow(c, summaries[c.id]) for c in found]
+
+
+def _conversation_row(row: ConversationRow, now: datetime) -> Sequence[str | Text]:
+    conversation, unread = row.conversation, row.summary.unread
+    subject = Text(conversation.subject or "(no subject)", style="bold" if unread else "")
     return (
+        Text("●", style="bold") if unread else Text(""),
         relative(conversation.last_message_at, now),
-        conversation.subject or "(no subject)",
-        conversation.snippet,
+        row.summary.other_party,
+        subject,
     )
 
 
-def _conversation_preview(
-    store: Store, conversation: Conversation, now: datetime
-) -> RenderableType:
+def _conversation_preview(store: Store, row: ConversationRow, now: datetime) -> RenderableType:
+    conversation = row.conversation
     head = _fields(
         [
             ("Subject", conversation.subject),
+            ("With", row.summary.other_party),
             ("Inbox", conversation.owner_email or ""),
+            ("State", "unread" if row.summary.unread else ""),
             ("Last", _when(conversation.last_message_at, now)),
             ("Thread", "" if conversation.gmail_thread_id else Text("no Gmail thread", "yellow")),
             ("Context", conversation.context_type or ""),
         ]
     )
-    hint = Text("enter opens the thread · r/R reply there", style="italic dim")
+    hint = Text("enter opens the thread · r/R/f reply or forward there", style="italic dim")
     return Group(head, Text(""), literal(conversation.snippet), Text(""), hint)
 
 
 CONVERSATIONS = View(
     name="conversations",
     title="Conversations",
-    columns=[("When", 9), ("Subject", 31), ("Last message", 34)],
-    fetch=lambda store, search, limit, offset: queries.list_conversations(
-        store, search=search, limit=limit, offset=offset
-    ),
+    columns=[("", 1), ("When", 9), ("From", 18), ("Subject", None)],
+    fetch=_conversations,
     row=_conversation_row,
     preview=_conversation_preview,
 )
@@ -208,9 +241,9 @@ def _outbox_preview(store: Store, record: OutboundEmail, now: datetime) -> Rende
 OUTBOX = View(
     name="outbox",
     title="Outbox",
-    columns=[("Status", 7), ("When", 9), ("To", 16), ("Subject", 21), ("Error", 17)],
-    fetch=lambda store, search, limit, offset: queries.list_outbox(
-        store, search=search, limit=limit, offset=offset
+    columns=[("Status", 7), ("When", 9), ("To", 16), ("Subject", None), ("Error", 14)],
+    fetch=lambda store, search, account_id, limit, offset: queries.list_outbox(
+        store, search=search, account_id=account_id, limit=limit, offset=offset
     ),
     row=_outbox_row,
     preview=_outbox_preview,

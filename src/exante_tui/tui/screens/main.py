@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,13 +14,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from exante_tui.core.errors import SendError
+from exante_tui.core.errors import SendError, ValidationFailed
 from exante_tui.core.scheduler import cancel_schedule
-from exante_tui.store.models import Conversation, Draft, OutboundEmail
+from exante_tui.store import queries
+from exante_tui.store.models import Account, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.merges import MergesScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
-from exante_tui.tui.views import RETRYABLE, VIEWS, View
+from exante_tui.tui.views import RETRYABLE, VIEWS, ConversationRow, View
 from exante_tui.tui.widgets.paged_table import PagedTable
 from exante_tui.tui.widgets.sync_bar import SyncBar
 
@@ -26,8 +29,15 @@ if TYPE_CHECKING:
     from exante_tui.tui.app import ExanteApp
 
 
+TIME_REFRESH = 30.0
+"""Seconds between two renderings of the lists' relative times."""
+
+
 class MainScreen(Screen[None]):
-    """Three paged lists switched by a key; the highlighted row is previewed on the right."""
+    """Three paged lists switched by a key; the highlighted row is previewed on the right.
+
+    The lists show one account or all of them (``a`` cycles); new messages default to it.
+    """
 
     app: ExanteApp
     CSS_PATH = "main.tcss"
@@ -35,7 +45,12 @@ class MainScreen(Screen[None]):
         Binding("d", "show('drafts')", "Drafts", tooltip="Show the drafts list"),
         Binding("c", "show('conversations')", "Conversations", tooltip="Show conversations"),
         Binding("o", "show('outbox')", "Outbox", tooltip="Show every send record"),
-        Binding("slash", "filter", "Filter", tooltip="Filter the current list as you type"),
+        Binding(
+            "slash",
+            "filter",
+            "Search",
+            tooltip="Search as you type: from: to: subject: has:attachment is:unread label: …",
+        ),
         Binding("n", "new", "New", tooltip="Write a new message"),
         Binding("m", "merges", "Merges", tooltip="Mail merges: open, pause, resume, cancel"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted row", show=False),
@@ -44,6 +59,9 @@ class MainScreen(Screen[None]):
         Binding("u", "undo_send", "Undo send", tooltip="Cancel the send waiting to go"),
         Binding("u", "unschedule", "Unschedule", tooltip="Cancel the draft's planned send"),
         Binding("s", "sync", "Sync", tooltip="Fetch new mail from every Gmail account"),
+        Binding(
+            "a", "switch_account", "Account", tooltip="Cycle the lists through All / each account"
+        ),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear and hide the filter"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks first if a send is running)"),
     ]
@@ -64,9 +82,26 @@ class MainScreen(Screen[None]):
         yield Input(placeholder="filter…  (enter: back to the list, escape: clear)", id="filter")
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.account: Account | None = None
+        """The account the lists show; None for all of them."""
+        self.search_error = ""
+
     def _fetcher(self, view: View) -> Any:
         store = self.app.services.store
-        return lambda search, limit, offset: view.fetch(store, search, limit, offset)
+
+        def fetch(search: str, limit: int, offset: int) -> Sequence[Any]:
+            account_id = self.account.id if self.account else None
+            try:
+                rows = view.fetch(store, search, account_id, limit, offset)
+            except ValidationFailed as exc:
+                self.search_error = "; ".join(detail.message for detail in exc.details)
+                return []
+            self.search_error = ""
+            return rows
+
+        return fetch
 
     def _renderer(self, view: View) -> Any:
         return lambda item: view.row(item, self.app.now())
@@ -85,9 +120,13 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "exante"
-        for table in self.query(PagedTable):
-            table.reload()
+        self.reload_lists()
         self.table.focus()
+        self.set_interval(TIME_REFRESH, self._refresh_times)
+
+    def _refresh_times(self) -> None:
+        for table in self.query(PagedTable):
+            table.refresh_cells()
 
     def on_screen_resume(self) -> None:
         self.reload_lists()
@@ -103,11 +142,41 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def reload_lists(self) -> None:
-        """Read every list and the sync line again."""
+        """Read every list, the counts and the sync line again."""
         for table in self.query(PagedTable):
             if table.is_mounted:
                 table.reload()
+        self._show_counts()
         self.query_one(SyncBar).show_status()
+
+    def _show_counts(self) -> None:
+        counts = queries.count_rows(
+            self.app.services.store, self.account.id if self.account else None
+        )
+        tabs = self.query_one("#views", Tabs)
+        for name, view in VIEWS.items():
+            label = f"{view.title} {counts[name]}"
+            if name == "conversations" and counts["unread"]:
+                label += f" ({counts['unread']} unread)"
+            tabs.query_one(f"#{name}", Tab).label = Text(label)  # type: ignore[assignment]
+        self.title = f"exante · {self.account.email if self.account else 'all accounts'}"
+
+    def action_switch_account(self) -> None:
+        accounts = list(queries.list_accounts(self.app.services.store))
+        choices: list[Account | None] = [None, *accounts]
+        current = next(
+            (
+                n
+                for n, a in enumerate(choices)
+                if (a and a.id) == (self.account and self.account.id)
+            ),
+            0,
+        )
+        self.account = choices[(current + 1) % len(choices)]
+        self.reload_lists()
+        self.notify(
+            self.account.email if self.account else "All accounts", title="Showing", markup=False
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
@@ -129,12 +198,15 @@ class MainScreen(Screen[None]):
     # -- switching and filtering ----------------------------------------------------------------
 
     def action_show(self, name: str) -> None:
+        """Switch now (keys typed next act on the new list), and move the tab along."""
+        self._switch_to(name)
         self.query_one("#views", Tabs).active = name
-        self._switch_to(name)  # now, so keys and reads that follow see the new list
 
     @on(Tabs.TabActivated, "#views")
     def _switch(self, event: Tabs.TabActivated) -> None:
-        self._switch_to(event.tab.id or "drafts")
+        name = event.tab.id or "drafts"
+        if name != self.view_name:  # a click on a tab; keys have switched already
+            self._switch_to(name)
 
     def _switch_to(self, name: str) -> None:
         self.query_one("#lists", ContentSwitcher).current = name
@@ -181,6 +253,9 @@ class MainScreen(Screen[None]):
         item = self.table.current
         preview = self.query_one("#preview", Static)
         if item is None:
+            if self.search_error:
+                preview.update(Text(f"Search: {self.search_error}", style="red"))
+                return
             empty = "No matches." if self.table.search else f"No {self.view_name} yet."
             preview.update(empty)
             return
@@ -190,7 +265,7 @@ class MainScreen(Screen[None]):
     # -- actions --------------------------------------------------------------------------------
 
     async def action_new(self) -> None:
-        await self.app.open_compose()
+        await self.app.open_compose(account_id=self.account.id if self.account else None)
 
     def action_merges(self) -> None:
         self.app.push_screen(MergesScreen())
@@ -199,7 +274,7 @@ class MainScreen(Screen[None]):
         item = self.table.current
         if isinstance(item, Draft):
             await self.app.open_compose(draft_uid=item.id)
-        elif isinstance(item, Conversation):
+        elif isinstance(item, ConversationRow):
             self.app.open_thread(item.id)
         elif isinstance(item, OutboundEmail):
             self.app.push_screen(OutboxDetailScreen(item), self._after_detail)

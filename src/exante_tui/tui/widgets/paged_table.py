@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -35,8 +36,20 @@ class PagedTable(DataTable[str | Text]):
     """Rows come ``PAGE_SIZE`` at a time from ``fetch``; more load as the cursor nears the end.
 
     Every load runs in an exclusive async worker that queries the store in a thread, so a
-    new filter cancels a slower earlier one and typing never waits on the database.
+    new filter cancels a slower earlier one and typing never waits on the database. The
+    column declared with width None takes whatever width the others leave. Vim keys move
+    the cursor as in aerc.
     """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, tooltip="Next row"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous row"),
+        Binding("g,home", "first", "First", show=False, tooltip="First row"),
+        Binding("G,end", "last", "Last", show=False, tooltip="Last loaded row"),
+        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, tooltip="Half a page down"),
+        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, tooltip="Half a page up"),
+    ]
+    FLEX_MIN = 12
 
     @dataclass
     class Loaded(Message):
@@ -66,8 +79,36 @@ class PagedTable(DataTable[str | Text]):
         self._loading = False
 
     def on_mount(self) -> None:
-        for label, width in self._columns:
-            self.add_column(label, width=width, key=label)
+        for n, (label, width) in enumerate(self._columns):
+            self.add_column(label, width=width or self.FLEX_MIN, key=str(n))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Give the flexible column the width the others leave (never under ``FLEX_MIN``)."""
+        fixed = sum(width or 0 for _label, width in self._columns)
+        padding = 2 * self.cell_padding * len(self._columns)
+        slack = max(self.FLEX_MIN, event.size.width - fixed - padding - 2)
+        for n, (_label, width) in enumerate(self._columns):
+            if width is None:
+                self.columns[str(n)].width = slack  # type: ignore[index]
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def refresh_cells(self) -> None:
+        """Render every loaded row again (relative times move on) without a reload."""
+        for key, item in self.items.items():
+            for n, value in enumerate(self._row_cells(item)):
+                self.update_cell(key, str(n), _cell(value))
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0, animate=False)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(0, self.row_count - 1), animate=False)
+
+    def action_half_page(self, direction: int) -> None:
+        step = max(1, self.scrollable_content_region.height // 2)
+        row = max(0, min(self.row_count - 1, self.cursor_row + direction * step))
+        self.move_cursor(row=row, animate=False)
 
     @property
     def current(self) -> Any | None:
