@@ -7,15 +7,14 @@ so both refuse the same hostile input with the same ``validation_error``.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.core.text_fields import has_surrogate
 from exante_tui.core.validation import field_path
 
 MAX_DEPTH = 64
 """Deepest nesting accepted; a send request needs three levels, a template context a few."""
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _refuse(field: str, reason: str) -> ValidationFailed:
@@ -58,11 +57,11 @@ def _problems(document: Any) -> list[ErrorDetail]:
         if len(path) > MAX_DEPTH:
             return [ErrorDetail("body", f"is nested too deeply (over {MAX_DEPTH} levels)")]
         if isinstance(value, str):
-            if _SURROGATE.search(value):
+            if has_surrogate(value):
                 problems.append(ErrorDetail(field_path(path), _LONE_SURROGATE))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _SURROGATE.search(key):
+                if has_surrogate(key):
                     problems.append(ErrorDetail(field_path(path) + "(key)", _LONE_SURROGATE))
                     continue
                 stack.append((item, (*path, key)))
