@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +69,42 @@ def test_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setenv("EXANTE_API_MAX_BODY", bad)
         with pytest.raises(ValueError):
             max_body_from_env()
+
+
+async def test_a_stalled_body_is_answered_408_in_the_error_shape() -> None:
+    """A client that sends headers, then part of its body, then nothing."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from exante_tui.api.app import error_response
+    from exante_tui.api.limits import BodyLimit
+    from exante_tui.core.errors import SendError
+
+    async def endpoint(request: Request) -> JSONResponse:
+        return JSONResponse({"read": len(await request.body())})
+
+    inner = Starlette(routes=[Route("/", endpoint, methods=["POST"])])
+    inner.add_exception_handler(SendError, error_response)
+    app = BodyLimit(inner, max_body=LIMIT, idle_timeout=0.05)
+    never = asyncio.Event()
+    chunks = [{"type": "http.request", "body": b'{"sub', "more_body": True}]
+
+    async def receive() -> dict[str, object]:
+        if chunks:
+            return chunks.pop()
+        await never.wait()  # the client went quiet
+        raise AssertionError("unreachable")
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""}
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 408
+    body = json.loads(sent[1]["body"])  # type: ignore[arg-type]
+    assert body["error"]["code"] == "validation_error"
+    assert body["error"]["details"][0]["field"] == "body"
