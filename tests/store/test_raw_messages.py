@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import LargeBinary, Uuid, column, delete, table, update
+from sqlalchemy import LargeBinary, String, Uuid, column, delete, insert, table, update
 from sqlmodel import col, select
 
 from exante_tui.services import Services
@@ -21,6 +21,7 @@ from exante_tui.store.raw_messages import (
     replace_raw_message,
     save_raw_message,
 )
+from exante_tui.store.types import UTCDateTime, utcnow
 
 
 def _new_record(services: Services, raw: bytes) -> uuid.UUID:
@@ -79,6 +80,15 @@ def test_pieces_go_with_their_record(services: Services) -> None:
 
 _OLD_RECORDS = table("outboundemail", column("id", Uuid()), column("raw_message", LargeBinary()))
 """``outboundemail`` as revision 0005 left it: the bytes in a column of the record."""
+_OLD_ACCOUNTS = table(
+    "account",
+    column("id", Uuid()),
+    column("email", String()),
+    column("display_name", String()),
+    column("provider", String()),
+    column("created_at", UTCDateTime()),
+)
+"""The ``account`` columns revision 0005 has (later revisions add more)."""
 
 
 def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
@@ -91,11 +101,18 @@ def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
 def _old_record(store: Store, raw: bytes) -> uuid.UUID:
     """A record as revision 0005 stored it, with ``raw`` in its own column."""
     with store.session() as session:
-        account = Account(email="d@n.example", provider=Provider.OUTBOX)
-        session.add(account)
-        session.flush()
+        account_id = uuid.uuid4()
+        session.execute(
+            insert(_OLD_ACCOUNTS).values(
+                id=account_id,
+                email="d@n.example",
+                display_name="",
+                provider=Provider.OUTBOX.value,
+                created_at=utcnow(),
+            )
+        )
         record = OutboundEmail(
-            account_id=account.id, from_address="d@n.example", rfc_message_id="<x@n>"
+            account_id=account_id, from_address="d@n.example", rfc_message_id="<x@n>"
         )
         session.add(record)
         session.flush()

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from exante_tui.core.contract import AttachmentIn
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
@@ -17,7 +18,7 @@ from exante_tui.core.templates import check_syntax
 from exante_tui.core.text_fields import check_header_text
 from exante_tui.core.validation import parse_model
 from exante_tui.store.db import Store
-from exante_tui.store.models import Account, Template
+from exante_tui.store.models import Account, Draft, Template
 
 
 def _not_a_uid(name: str) -> str:
@@ -126,9 +127,14 @@ class Templates:
             return found
 
     def remove(self, name_or_uid: str) -> Template:
-        """Delete a template (drafts it made keep their content)."""
+        """Delete a template; drafts it made stay, as ordinary drafts."""
         template = self.get(name_or_uid)
         with self.store.session() as session:
+            session.exec(  # type: ignore[call-overload]
+                update(Draft)
+                .where(col(Draft.merge_template_id) == template.id)
+                .values(merge_template_id=None, merge_key=None)
+            )
             stored = session.get(Template, template.id)
             if stored is not None:
                 session.delete(stored)

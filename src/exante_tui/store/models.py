@@ -134,9 +134,7 @@ class ReceivedAttachment(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """A message being written. Complete on its own: attachments live with it."""
 
-    __table_args__ = (
-        UniqueConstraint("merge_template_id", "merge_key", name="uq_draft_merge_key"),
-    )
+    __table_args__ = (Index("uq_draft_merge_key", "merge_template_id", "merge_key", unique=True),)
 
     id: uuid.UUID = _uuid_pk()
     account_id: uuid.UUID | None = Field(
@@ -164,10 +162,9 @@ class Draft(SQLModel, table=True):
     undo_send: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """The planned send is an undo-send window (``send`` pressed, still cancellable)."""
     outbound_email_uid: uuid.UUID | None = None
-    merge_template_id: uuid.UUID | None = Field(
-        default=None, foreign_key="template.id", index=True, ondelete="SET NULL"
-    )
-    """The template of the mail merge that made this draft, if any."""
+    merge_template_id: uuid.UUID | None = Field(default=None, index=True)
+    """The template of the mail merge that made this draft, if any (no foreign key: SQLite
+    could add one only by rebuilding the table; removing a template clears it)."""
     merge_key: str | None = None
     """The row's key in that merge: one draft per (template, key)."""
     created_at: datetime = _created()

@@ -5,6 +5,7 @@ Revises: 0006
 Create Date: 2026-12-02 12:00:00
 """
 
+import sqlite3
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -36,23 +37,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_template_name"), "template", ["name"], unique=True)
-    with op.batch_alter_table("account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("signature_text", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("signature_html", sa.Text(), nullable=True))
-    with op.batch_alter_table("draft", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("merge_template_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(sa.Column("merge_key", sa.String(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_draft_merge_template_id"), ["merge_template_id"], unique=False
-        )
-        batch_op.create_unique_constraint("uq_draft_merge_key", ["merge_template_id", "merge_key"])
-        batch_op.create_foreign_key(
-            "fk_draft_merge_template_id_template",
-            "template",
-            ["merge_template_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
+    # Plain ADD COLUMN and CREATE INDEX only: on SQLite a batch rebuild of ``account`` or
+    # ``draft`` would cascade-delete the rows that reference them (foreign keys are on).
+    for table, column in _columns_added():
+        if column.name not in _columns(table):
+            op.add_column(table, column)
+    op.create_index(op.f("ix_draft_merge_template_id"), "draft", ["merge_template_id"])
+    op.create_index("uq_draft_merge_key", "draft", ["merge_template_id", "merge_key"], unique=True)
     op.create_index(
         "ix_outbound_account_attempted", "outboundemail", ["account_id", "attempted_at"]
     )
@@ -60,14 +51,30 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_outbound_account_attempted", table_name="outboundemail")
-    with op.batch_alter_table("draft", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_draft_merge_template_id_template", type_="foreignkey")
-        batch_op.drop_constraint("uq_draft_merge_key", type_="unique")
-        batch_op.drop_index(batch_op.f("ix_draft_merge_template_id"))
-        batch_op.drop_column("merge_key")
-        batch_op.drop_column("merge_template_id")
-    with op.batch_alter_table("account", schema=None) as batch_op:
-        batch_op.drop_column("signature_html")
-        batch_op.drop_column("signature_text")
+    op.drop_index("uq_draft_merge_key", table_name="draft")
+    op.drop_index(op.f("ix_draft_merge_template_id"), table_name="draft")
+    for table, column in reversed(_columns_added()):
+        if _sqlite_without_drop_column():
+            op.execute(f"UPDATE {table} SET {column.name} = NULL")  # the column stays, unused
+        else:
+            op.drop_column(table, column.name)
     op.drop_index(op.f("ix_template_name"), table_name="template")
     op.drop_table("template")
+
+
+def _columns_added() -> list[tuple[str, sa.Column[object]]]:
+    return [
+        ("account", sa.Column("signature_text", sa.Text(), nullable=True)),
+        ("account", sa.Column("signature_html", sa.Text(), nullable=True)),
+        ("draft", sa.Column("merge_template_id", sa.Uuid(), nullable=True)),
+        ("draft", sa.Column("merge_key", sa.String(), nullable=True)),
+    ]
+
+
+def _columns(table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
+
+
+def _sqlite_without_drop_column() -> bool:
+    """SQLite before 3.35 has no ALTER TABLE ... DROP COLUMN (see revision 0006)."""
+    return op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 35)
