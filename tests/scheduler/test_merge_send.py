@@ -86,3 +86,17 @@ def test_daily_cap_stops_the_merge_and_the_next_day_resumes_it(
     assert len(resumed) == 2 and all(r.response is not None for r in resumed)
     assert timed.merge.progress(template_id, keys).sent == 5
     assert len(fake_gmail.sent) == 5
+
+
+def test_removing_the_template_leaves_its_drafts_as_ordinary_drafts(
+    timed: Services, account: Account
+) -> None:
+    template_id, keys = merge_of(timed, account, 2)
+    assert [g.total for g in timed.merge_groups.list()] == [2]
+    timed.templates.remove("reminder")
+    with timed.store.session() as session:
+        drafts = session.exec(select(Draft)).all()
+    assert len(drafts) == 2
+    assert {(d.merge_template_id, d.merge_key) for d in drafts} == {(None, None)}
+    assert timed.merge_groups.list() == []
+    assert timed.merge.progress(template_id, keys).total == 0
