@@ -140,18 +140,29 @@ def test_undo_send_puts_the_plan_back_and_waiting_sends_can_be_hurried(
     )
     queued = draft(services, uid)
     assert (queued.planned_send_at, queued.undo_send, queued.held_by) == (when, True, None)
-    assert undo_send(services.store, uid, planned)
+    assert undo_send(services.store, uid, planned, clock())
     restored = draft(services, uid)
     assert (restored.planned_send_at, restored.undo_send) == (planned, False)
-    assert not undo_send(services.store, uid, None)  # nothing waits any more
+    assert not undo_send(services.store, uid, None, clock())  # nothing waits any more
 
     queue_send(services.store, uid, now=clock(), delay=timedelta(seconds=10), holder=None)
     assert scheduler.run_once() == []
     send_waiting_now(services.store, [uid], clock())
     [result] = scheduler.run_once()
     assert result.response is not None
-    assert not undo_send(services.store, uid, planned)  # too late: it went
+    assert not undo_send(services.store, uid, planned, clock())  # too late: it went
     assert len(fake_gmail.sent) == 1
+
+
+def test_undo_drops_a_plan_that_has_passed_meanwhile(
+    services: Services, gmail_account: Account, clock: Clock, scheduler: Scheduler
+) -> None:
+    [uid] = add_scheduled_drafts(services, gmail_account, 1)  # due an hour ago, held open
+    queue_send(services.store, uid, now=clock(), delay=timedelta(seconds=10), holder=None)
+    past = clock() - timedelta(hours=1)
+    assert undo_send(services.store, uid, past, clock())
+    assert draft(services, uid).planned_send_at is None
+    assert scheduler.run_once() == []
 
 
 def test_a_draft_open_elsewhere_is_not_queued(

@@ -50,13 +50,18 @@ def queue_send(
     return when
 
 
-def undo_send(store: Store, draft_uid: uuid.UUID, previous: datetime | None) -> bool:
-    """Cancel a waiting send: the plan goes back to ``previous``. False when too late."""
+def undo_send(
+    store: Store, draft_uid: uuid.UUID, previous: datetime | None, now: datetime
+) -> bool:
+    """Cancel a waiting send: the plan goes back to ``previous`` if that is still ahead of
+    ``now`` (a plan already past would send the draft at once: undo means not now, so it
+    is dropped). False when too late: a scheduler has it, or it went."""
+    restored = previous if previous is not None and previous > now else None
     with store.session() as session:
         undone = session.exec(  # type: ignore[call-overload]
             update(Draft)
             .where(col(Draft.id) == draft_uid, col(Draft.undo_send), *not_final())
-            .values(planned_send_at=previous, undo_send=False)
+            .values(planned_send_at=restored, undo_send=False)
         )
         return bool(undone.rowcount == 1)
 

@@ -182,7 +182,8 @@ class ExanteApp(App[None]):
         if not self.waiting:
             return False
         send = self.waiting[draft_uid] if draft_uid else list(self.waiting.values())[-1]
-        undone = undo_send(self.services.store, send.draft_uid, send.previous)
+        now = self.services.core.clock()
+        undone = undo_send(self.services.store, send.draft_uid, send.previous, now)
         subject = repr(send.subject or "(no subject)")
         if undone:
             self.notify(f"{subject} is back in Drafts, unsent.", title="Send undone")
