@@ -295,7 +295,7 @@ class ComposeScreen(Screen[None]):
         self.post_message(self.ReadOnly(self.draft_uid, state))
         self.refresh_bindings()
         if unsaved:
-            question = f"{why.split(':')[0]}. Keep your unsaved edits as a new draft?"
+            question = "Keep your unsaved edits as a new draft?"  # the line behind says why
             self.app.push_screen(ConfirmScreen(question), self._keep_answer)
 
     def _keep_answer(self, keep: bool | None) -> None:

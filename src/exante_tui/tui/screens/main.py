@@ -51,7 +51,9 @@ class MainScreen(Screen[None]):
             "Search",
             tooltip="Search as you type: from: to: subject: has:attachment is:unread label: …",
         ),
-        Binding("n", "new", "New", tooltip="Write a new message"),
+        # Priority: the app opens the composer before it reads the next key, so an address
+        # typed right after n lands in To (a plain binding runs later, on the screen).
+        Binding("n", "new", "New", tooltip="Write a new message", priority=True),
         Binding("m", "merges", "Merges", tooltip="Mail merges: open, pause, resume, cancel"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted row", show=False),
         Binding("r", "retry", "Retry", tooltip="Send the failed or unknown record again"),
@@ -179,6 +181,8 @@ class MainScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new":
+            return not isinstance(self.focused, Input)  # n is a letter in the filter
         if action == "retry":
             record = self.table.current if self.view_name == "outbox" else None
             return isinstance(record, OutboundEmail) and record.status in RETRYABLE
