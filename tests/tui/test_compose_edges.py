@@ -7,6 +7,7 @@ from datetime import timedelta
 from textual import events
 from textual.widgets import Input, Label, OptionList, Static
 
+from crash.support import records
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.mime import Attachment
 from exante_tui.services import Services
@@ -126,6 +127,22 @@ async def test_keys_typed_fast_after_tab_land_in_the_next_field(make_app) -> Non
         await pilot.pause()
         assert screen.query_one("#to-input", Input).value == "ken@fabrikam.example"
         assert screen.query_one("#subject", Input).value == "Q4"
+
+
+async def test_send_typed_right_after_the_subject_sends_that_subject(
+    make_app, demo_services: Services, recorder: Recorder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("n")
+        await type_text(pilot, "ken@fabrikam.example")
+        await pilot.press("tab", "tab", "tab")
+        for key, char in [("H", "H"), ("i", "i"), ("ctrl+t", None)]:
+            app.post_message(events.Key(key, char))  # one burst: send comes last
+        sent = await recorder.wait_for(ComposeScreen.Sent)  # no "empty subject?" question
+    uid = sent.response.outbound_email_uid  # type: ignore[attr-defined]
+    assert [r.subject for r in records(demo_services) if r.id == uid] == ["Hi"]
 
 
 async def test_an_empty_subject_asks_before_sending(

@@ -93,7 +93,8 @@ class ComposeScreen(Screen[None]):
     app: ExanteApp
     CSS_PATH = "compose.tcss"
     BINDINGS = [
-        Binding("ctrl+t", "send", "Send", tooltip="Save and send now", priority=True),
+        # Not priority: send waits behind the keys typed before it in the focused field.
+        Binding("ctrl+t", "send", "Send", tooltip="Save and send (u undoes it for a while)"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the draft", priority=True),
         Binding("ctrl+o", "attach", "Attach", tooltip="Attach a file", priority=True),
         Binding(
