@@ -50,9 +50,7 @@ def queue_send(
     return when
 
 
-def undo_send(
-    store: Store, draft_uid: uuid.UUID, previous: datetime | None, now: datetime
-) -> bool:
+def undo_send(store: Store, draft_uid: uuid.UUID, previous: datetime | None, now: datetime) -> bool:
     """Cancel a waiting send: the plan goes back to ``previous`` if that is still ahead of
     ``now`` (a plan already past would send the draft at once: undo means not now, so it
     is dropped). False when too late: a scheduler has it, or it went."""
