@@ -42,6 +42,15 @@ async def open_row(pilot: Pilot, view: str, subject: str) -> None:
     await keys(pilot, "enter")
 
 
+async def send_with_undo(pilot: Pilot) -> None:
+    """Send a draft from the composer: back on the list, the undo banner counts down."""
+    await open_row(pilot, "d", "Invoice INV-2024-014 is overdue")
+    await pilot.press("ctrl+t")
+    while not pilot.app.waiting:  # type: ignore[attr-defined]
+        await pilot.pause()
+    await keys(pilot)
+
+
 SHOTS: list[tuple[str, Step]] = [
     ("main-drafts", lambda p: keys(p, "d")),
     ("main-conversations", lambda p: keys(p, "c")),
@@ -50,12 +59,13 @@ SHOTS: list[tuple[str, Step]] = [
     ("thread", lambda p: open_row(p, "c", "Your Wingtip Cloud invoice WT-11873")),
     ("compose-draft", lambda p: open_row(p, "d", "Invoice INV-2024-014 is overdue")),
     ("help", lambda p: keys(p, "question_mark")),
+    ("undo-banner", send_with_undo),  # last: the draft it sends stays queued in the store
 ]
 
 
 async def shoot(services: Services, name: str, step: Step) -> Path:
     """Run the app, perform ``step`` and save ``name``.svg."""
-    app = ExanteApp(services, clock=lambda: NOW, scheduler=False)
+    app = ExanteApp(services, clock=lambda: NOW, scheduler=False, send_delay=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

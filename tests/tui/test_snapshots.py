@@ -111,3 +111,34 @@ def test_outbox_unknown_status(snap_compare, make_app, demo_services) -> None:
 def test_list_columns_fill_the_width(snap_compare, make_app, view: str, size) -> None:
     """Every list keeps its key columns at 80x24 and gives the subject the slack at 160x48."""
     assert snap_compare(make_app(), press=[view], terminal_size=size, run_before=settle)
+
+
+def test_undo_send_banner(snap_compare, make_app) -> None:
+    async def send_with_undo(pilot: Pilot) -> None:
+        await settle(pilot)
+        table = pilot.app.screen.table
+        subjects = [d.subject for d in table.items.values()]
+        table.move_cursor(row=subjects.index("Invoice INV-2024-014 is overdue"))
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        while pilot.app.screen.is_modal or not pilot.app.waiting:
+            await pilot.pause()
+        await settle(pilot)
+
+    app = make_app(send_delay=10)
+    assert snap_compare(app, terminal_size=SIZE, run_before=send_with_undo)
+
+
+def test_read_only_compose(snap_compare, make_app, demo_services) -> None:
+    async def sent_under_it(pilot: Pilot) -> None:
+        await settle(pilot)
+        [draft] = [d for d in pilot.app.screen.table.items.values() if d.planned_send_at]
+        await pilot.app.open_compose(draft.id)
+        demo_services.core.send({"draft_uid": str(draft.id)})
+        pilot.app.screen._renew_hold()  # what the hold's renewal timer calls
+        while pilot.app.screen.read_only is None:
+            await pilot.pause()
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=sent_under_it)

@@ -97,6 +97,12 @@ def _draft_row(draft: Draft, now: datetime) -> Sequence[str | Text]:
     )
 
 
+def _schedule_field(draft: Draft, now: datetime) -> tuple[str, str]:
+    if draft.undo_send and draft.planned_send_at is not None:
+        return ("Sending", f"in {seconds_left(draft.planned_send_at, now)} s — u to undo")
+    return ("Scheduled", _when(draft.planned_send_at, now))
+
+
 def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
     files = queries.draft_attachments_meta(store, [draft.id]).get(draft.id, [])
     names = ", ".join(f"{f['filename']} ({human_size(int(str(f['size'])))})" for f in files)
@@ -106,7 +112,7 @@ def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
             ("Cc", ", ".join(draft.cc)),
             ("Bcc", ", ".join(draft.bcc)),
             ("Subject", draft.subject),
-            ("Scheduled", _when(draft.planned_send_at, now)),
+            _schedule_field(draft, now),
             ("Reply", "threaded reply" if draft.reply_to_message_uid else ""),
             ("Files", names),
             ("Format", "Markdown → HTML" if draft.body_html else ""),
