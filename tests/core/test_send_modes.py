@@ -217,7 +217,8 @@ def test_incomplete_draft_is_not_sent(
     draft_uid = services.drafts.create_from_request({"from_account_id": str(gmail_account.id)})
     with pytest.raises(ValidationFailed) as caught:
         services.core.send({"draft_uid": str(draft_uid)})
-    assert {d.field for d in caught.value.details} == {"to", "subject"}
+    # A draft may go without a subject (the composer asks first); never without a recipient.
+    assert {d.field for d in caught.value.details} == {"to"}
     assert "draft" in caught.value.message
     assert fake_gmail.sent == []
 
