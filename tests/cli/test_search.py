@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cli.test_cli import Cli, cli  # noqa: F401  (fixture)
+from cli.support import Cli
 
 RETAINER = "Q3 retainer renewal"
 INVOICE = "Invoice INV-2024-001 - Payment Reminder"
@@ -16,12 +16,12 @@ PORTAL = "Welcome to the supplier portal"
 
 
 @pytest.fixture
-def demo(cli: Cli) -> Cli:  # noqa: F811
+def demo(cli: Cli) -> Cli:
     cli.json("demo", "--json")
     return cli
 
 
-def subjects(cli: Cli, query: str) -> list[str]:  # noqa: F811
+def subjects(cli: Cli, query: str) -> list[str]:
     return [c["subject"] for c in cli.json("conversations", "list", "--search", query, "--json")]
 
 
@@ -54,7 +54,7 @@ def test_human_output_lists_the_match(demo: Cli) -> None:
     assert INVOICE not in result.stdout
 
 
-def test_bad_syntax_exits_2_with_a_validation_error_naming_the_query(cli: Cli) -> None:  # noqa: F811
+def test_bad_syntax_exits_2_with_a_validation_error_naming_the_query(cli: Cli) -> None:
     result = cli.run("conversations", "list", "--search", "after:someday", "--json")
     assert result.returncode == 2
     error = json.loads(result.stdout or result.stderr)["error"]
