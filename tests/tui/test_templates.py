@@ -136,3 +136,24 @@ async def test_reply_puts_the_signature_above_the_quote(make_app, demo_services:
         body = app.screen.query_one("#body", TextArea).text
     assert body.startswith(f"\n\n-- \n{SIGNATURE}\n\n")
     assert body.index("-- \n") < body.index("\n> ")
+
+
+async def test_forward_puts_the_signature_above_the_forwarded_message(
+    make_app, demo_services: Services
+) -> None:
+    demo_services.signatures.set(OWNER, SIGNATURE, None)
+    conversation = next(
+        c for c in queries.list_conversations(demo_services.store) if c.owner_email == OWNER
+    )
+    messages = queries.conversation_messages(demo_services.store, conversation.id)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_forward(messages[-1], conversation, [])
+        await pilot.pause()
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        body = compose.query_one("#body", TextArea).text
+        subject = compose.query_one("#subject", Input).value
+    assert subject.startswith("Fwd: ")
+    assert body.startswith(f"\n\n-- \n{SIGNATURE}\n\n")
+    assert body.index("-- \n") < body.index("---------- Forwarded message ----------")
