@@ -124,7 +124,7 @@ def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
 DRAFTS = View(
     name="drafts",
     title="Drafts",
-    columns=[("To", 22), ("Subject", None), ("Scheduled", 10)],
+    columns=[("To", 22), ("Subject", None), ("Scheduled", 15)],
     fetch=lambda store, search, account_id, limit, offset: queries.list_drafts(
         store, search=search, account_id=account_id, limit=limit, offset=offset
     ),

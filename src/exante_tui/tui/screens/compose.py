@@ -227,7 +227,9 @@ class ComposeScreen(Screen[None]):
                 )
             with Horizontal(classes="row", id="options"):
                 yield Label("Markdown", classes="label")
-                yield Switch(content.body_html is not None, id="markdown")
+                markdown = Switch(content.body_html is not None, id="markdown")
+                markdown.can_focus = False  # ctrl+r toggles it; tab goes subject -> body
+                yield markdown
                 yield Label("", classes="hint", id="markdown-hint")
                 yield Label("", id="schedule-status")
             yield Static("", id="final")
