@@ -1,22 +1,25 @@
-"""Peak memory of ``exante-tui serve`` under concurrent large requests (issue 10); run by
-hand, never part of the test suite.
+"""Server CPU per large request, and peak memory of ``exante-tui serve`` under concurrent
+large requests (issue 10); run by hand, never part of the test suite.
 
 Run from the repository root::
 
     .venv/bin/python bench/serve_memory.py
-    .venv/bin/python bench/serve_memory.py --concurrency 8 --rounds 1
+    .venv/bin/python bench/serve_memory.py --concurrency 8 --rounds 5
 
 A real ``serve`` process (the CLI, on a throwaway home with an offline outbox account, so no
-Gmail is needed) gets ``--concurrency`` simultaneous requests of two kinds:
+Gmail is needed) gets requests of two kinds, first ``--concurrency`` simultaneous ones,
+then ``--rounds`` of each one at a time (the server's CPU seconds for each, from ``/proc``:
+the least and the median are reported, since other load on the machine only ever adds):
 
 1. **at the body limit**: 50 MiB bodies (one attachment) that Gmail's 35 MiB limit refuses;
 2. **largest accepted**: bodies with a 25 MiB attachment (about 35 MB of JSON), which are
    decoded, checked, built into a message, recorded and written to the outbox.
 
-Reported: the server's resident memory when idle, its high-water mark (``VmHWM``) after each
-kind, each answer's status, and the wall time. The server reads and decodes at most two
-bodies over 1 MiB at once (``LARGE_BODIES`` in ``exante_tui.api.app``), so the peak should
-stay near idle + 2 x (cost of one large request), however many arrive together.
+Reported for the concurrent requests: the server's resident memory when idle, its
+high-water mark (``VmHWM``) after each kind, each answer's status, the server's CPU per
+request and the wall time. The server reads and decodes at most two bodies over 1 MiB at
+once (``LARGE_BODIES`` in ``exante_tui.api.app``), so the peak should stay near
+idle + 2 x (cost of one large request), however many arrive together.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,15 +128,29 @@ def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("serve did not start")
 
 
+def serial_cpu(pid: int, port: int, token: str, payload: bytes, rounds: int) -> str:
+    """The server's CPU seconds for ``payload`` sent ``rounds`` times, one at a time."""
+    costs, statuses = [], set()
+    for _ in range(rounds):
+        before = cpu_seconds(pid)
+        statuses.add(post(port, token, payload))
+        costs.append(cpu_seconds(pid) - before)
+    return (
+        f"statuses {sorted(statuses)}, server CPU per request {min(costs):.2f} s least, "
+        f"{statistics.median(costs):.2f} s median of {rounds}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5, help="serial requests of each kind")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         account_id, token = prepare(home)
         kinds = {
-            "at the 50 MiB body limit (refused: over Gmail's 35 MiB)": body(
+            "largest refused (50 MiB body limit, over Gmail's 35 MiB)": body(
                 account_id, 36 * MiB, pad_to=LIMIT
             ),
             "largest accepted (25 MiB attachment, sent to the outbox)": body(account_id, 25 * MiB),
@@ -161,6 +179,10 @@ def main() -> int:
                     f"peak {peak} MiB RSS (+{peak - idle} MiB over idle), "
                     f"{per_request:.2f} s of server CPU per request, {elapsed:.1f} s in all"
                 )
+            print(f"one request at a time, {options.rounds} of each kind:")
+            for name, payload in kinds.items():
+                cost = serial_cpu(server.pid, port, token, payload, options.rounds)
+                print(f"- {name}: body {len(payload) / MiB:.1f} MiB, {cost}")
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -59,6 +59,9 @@ class Settings:
 
     send_delay: float = 10.0
     """Seconds a TUI send waits, cancellable (undo-send); 0 sends at once."""
+    api_header_timeout: float = 10.0
+    """Seconds ``serve`` gives a client to send a request's line and headers, else it closes
+    the connection (``EXANTE_API_HEADER_TIMEOUT``)."""
 
     @property
     def outbox_dir(self) -> Path:
@@ -96,6 +99,7 @@ class Settings:
             send_rate=env.send_rate,
             daily_cap=env.daily_cap,
             send_delay=env.send_delay,
+            api_header_timeout=env.api_header_timeout,
         )
 
     def demo(self) -> Settings:

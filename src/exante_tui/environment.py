@@ -43,6 +43,8 @@ class Environment(BaseSettings):
     send_rate: int | None = Field(None, gt=0)
     daily_cap: int | None = Field(None, gt=0)
     send_delay: float = Field(10.0, ge=0, le=MAX_SEND_DELAY, allow_inf_nan=False)
+    api_header_timeout: float = Field(10.0, gt=0, allow_inf_nan=False)
+    """Seconds ``serve`` gives a client to send a request's line and headers."""
 
 
 def read_environment() -> Environment:

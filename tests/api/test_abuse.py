@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import select
 import socket
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -85,3 +86,33 @@ def test_no_token_reaches_a_log(
     for path in logs:
         assert token not in path.read_text()
     assert "Uvicorn running" in log.read_text()  # the server did log, just not the request
+
+
+HEADER_TIMEOUT = 1.0
+"""``EXANTE_API_HEADER_TIMEOUT`` for the test below: well under the 10 s default."""
+
+
+def test_a_client_slow_to_send_its_headers_is_disconnected(
+    settings: Settings,
+    tmp_path: Path,
+    token: str,
+    gmail_account: Account,
+    fake_gmail: FakeGmail,
+) -> None:
+    """Half a request line and then nothing: the connection is closed once the configured
+    header timeout passes (not before, and long before the default), and the server goes
+    on answering."""
+    env = {**server_env(settings, tmp_path), "EXANTE_API_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}
+    request = {"from_account_id": str(gmail_account.id), "to": ["a@b.example"], "subject": "s"}
+    with running_server(env, tmp_path / "serve.log") as server:
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        with slow:
+            started = time.monotonic()
+            slow.sendall(b"POST /api/em")
+            answer = slow.recv(1024)  # blocks until the server closes (or 5 s: a failure)
+            waited = time.monotonic() - started
+        assert answer == b""  # closed without a response
+        assert HEADER_TIMEOUT * 0.9 <= waited < 5
+        status, body = post(server.url, request, token)
+        assert (status, body["status"]) == (200, "sent")
+    assert len(fake_gmail.sent) == 1

@@ -33,6 +33,8 @@ def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("EXANTE_GMAIL_TIMEOUT", "0", "greater than 0"),
         ("EXANTE_GMAIL_RETRY_DELAY", "nan", "finite number"),
         ("EXANTE_GMAIL_ENDPOINT", "gmail.example", "http:// or https:// URL"),
+        ("EXANTE_API_HEADER_TIMEOUT", "0", "greater than 0"),
+        ("EXANTE_API_HEADER_TIMEOUT", "inf", "finite number"),
     ],
 )
 def test_a_bad_variable_is_one_line_naming_it(

@@ -109,12 +109,24 @@ def test_reply_headers() -> None:
 
 
 @pytest.mark.parametrize("given_as", ["bytes", "base64 text"])
-def test_attachment_bodies_match_the_email_package_byte_for_byte(given_as: str) -> None:
+@pytest.mark.parametrize(
+    "size",
+    [
+        0,
+        1,
+        57,  # one whole line
+        57 * 1024,  # one whole block
+        57 * 1024 + 1,  # one byte into a second block
+        256 * 700 + 4,  # several blocks, not a multiple of the 57-byte line
+    ],
+)
+def test_attachment_bodies_match_the_email_package_byte_for_byte(given_as: str, size: int) -> None:
     """The block-wise attachment encoding writes what ``email`` itself would write, from
-    decoded bytes (drafts) or from the request's base64 (sends), over several blocks."""
+    decoded bytes (drafts) or from the request's base64 (sends, cut into lines without
+    being decoded), over several blocks and at their edges."""
     from email.policy import SMTP
 
-    data = bytes(range(256)) * 700 + b"tail"  # not a multiple of the 57-byte line
+    data = (bytes(range(256)) * (size // 256 + 1))[:size]
     content = data if given_as == "bytes" else Base64Text(base64.b64encode(data).decode())
     assert len(content) == len(data)
     raw = build_message(

@@ -170,6 +170,11 @@ def test_multiline_bodies_are_fine() -> None:
         ("QUJ", False),  # not a multiple of four
         ("QU\nJD", False),  # a line break
         ("QUJé", False),  # not ASCII
+        ("QR==", False),  # stray bits after the last byte: not canonical ("QQ==" is)
+        ("QUI=", True),
+        ("QUJ=", False),  # not canonical ("QUI=" is)
+        ("QQ=A", False),  # data after the padding
+        ("Q===", False),  # too much padding
     ],
 )
 def test_long_base64_is_checked_across_blocks(tail: str, valid: bool) -> None:

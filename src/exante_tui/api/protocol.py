@@ -17,7 +17,8 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT = 10.0
-"""Seconds a client has to send a request's line and headers."""
+"""Seconds a client has to send a request's line and headers (``serve`` takes its value from
+``EXANTE_API_HEADER_TIMEOUT``, whose default is this)."""
 MAX_CONNECTIONS = 256
 """Default cap on open connections (well under the usual 1,024 file descriptors)."""
 

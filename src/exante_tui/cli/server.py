@@ -68,7 +68,7 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     import uvicorn
 
     from exante_tui.api.app import create_app, max_body_from_env
-    from exante_tui.api.protocol import HEADER_TIMEOUT, guarded_protocol
+    from exante_tui.api.protocol import guarded_protocol
     from exante_tui.api.tokens import ApiTokens
 
     try:
@@ -104,7 +104,7 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         server_header=False,
-        http=guarded_protocol(max_connections, HEADER_TIMEOUT),
+        http=guarded_protocol(max_connections, services.settings.api_header_timeout),
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         limit_concurrency=max_connections + 1,  # a backstop: the protocol sheds before this
         backlog=ACCEPT_BATCH,

@@ -21,7 +21,7 @@ def _refuse(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed("The request is not valid JSON.", [ErrorDetail(field, reason)])
 
 
-def load_json(data: bytes, field: str = "body") -> Any:
+def load_json(data: bytes | bytearray, field: str = "body") -> Any:
     """``data`` parsed as a JSON document, or a ``validation_error`` naming what is wrong.
 
     Refused: bytes that are not UTF-8, malformed JSON, integers longer than Python converts

@@ -90,7 +90,7 @@ def replay(record: OutboundEmail) -> SendResponse:
     raise ProviderFailure(f"The earlier send failed: {record.error}", outbound_email_uid=record.id)
 
 
-def replay_keyed(record: OutboundEmail, digest: str) -> SendResponse:
+def replay_keyed(record: OutboundEmail, digest: str | None) -> SendResponse:
     """:func:`replay` for a repeated idempotency key, if the request is the same one."""
     if record.request_hash != digest:
         raise Conflict(

@@ -126,8 +126,8 @@ class SendCore:
             request = parse_send_request(request)
         if request.draft_uid is not None:
             return self._send_draft(request.draft_uid, progress)
-        digest = request_hash(request)
         key = request.idempotency_key
+        digest = request_hash(request) if key is not None else None  # compared on a replay
         attachments = self._attachments_of(request)
         try:
             # One session: resolve the sender, look the key up, commit the pending record.
