@@ -184,11 +184,11 @@ def list_conversations(
     if account_id is not None:
         query = query.where(Conversation.account_id == account_id)
     parsed = parse_query(search)
-    if not parsed.empty:
-        query = query.where(search_condition(parsed, store.dialect))
     newest_first = col(Conversation.last_message_at).desc().nulls_last()
-    query = query.order_by(newest_first).limit(limit).offset(offset)
     with store.session() as session:
+        if not parsed.empty:
+            query = query.where(search_condition(session.connection(), parsed))
+        query = query.order_by(newest_first).limit(limit).offset(offset)
         return session.exec(query).all()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     and_,
     bindparam,
     func,
@@ -30,7 +31,11 @@ from sqlmodel import col
 from exante_tui.store.models import Account, Conversation
 from exante_tui.store.search_query import SearchQuery, Term
 
+BROAD = 5_000
+"""SQLite: a query matching at least this many conversations is read newest first."""
 SEARCH_TABLE = "conversation_search"
+NEWEST_FIRST_INDEX = "ix_conversation_newest_first"
+"""PostgreSQL: ``conversation (last_message_at DESC NULLS LAST)`` (migration 0010)."""
 SEARCH_VIEW = "conversation_search_source"
 REBUILD = [
     f"DELETE FROM {SEARCH_TABLE}",
@@ -59,7 +64,11 @@ def is_search_table(name: str | None) -> bool:
 
 
 def include_in_autogenerate(name: str | None, type_: str, _parent: object) -> bool:
-    """Alembic ``include_name``: leave the hand-made search index out of model comparisons."""
+    """Alembic ``include_name``: leave the hand-made search index, and PostgreSQL's
+    newest-first index (migration 0010, which the models cannot state for both databases),
+    out of model comparisons."""
+    if type_ == "index":
+        return name != NEWEST_FIRST_INDEX
     return not (type_ == "table" and is_search_table(name))
 
 
@@ -88,21 +97,37 @@ def _tsquery(columns: tuple[str, ...], words: list[str], prefix: bool) -> str:
     return "(" + " | ".join(alternatives) + ")"
 
 
-def _matching(dialect: str, expressions: list[str]) -> Any:
-    """A select of the conversations whose document matches all ``expressions``."""
+def _matching(dialect: str, expression: str) -> Any:
+    """A select of the conversations whose document matches ``expression``."""
     if dialect == "sqlite":
         index: Any = table(SEARCH_TABLE, literal_column("rowid"))
-        expression = bindparam("fts", " AND ".join(expressions), unique=True)
-        match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(expression)
+        match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(
+            bindparam("fts", expression, unique=True)
+        )
         return select(literal_column("rowid")).select_from(index).where(match)
     index = table(SEARCH_TABLE, literal_column("conversation_id"))
-    query = func.to_tsquery("simple", " & ".join(expressions))
-    match = literal_column("document").op("@@")(query)
-    return select(literal_column("conversation_id")).select_from(index).where(match)
+    match = literal_column("document").op("@@")(func.to_tsquery("simple", expression))
+    # OFFSET 0 keeps PostgreSQL from merging this into the outer query: the matches are found
+    # once through the GIN index, not tested conversation by conversation (see
+    # ``_prefer_indexes``).
+    return select(literal_column("conversation_id")).select_from(index).where(match).offset(0)
 
 
-def _key(dialect: str) -> Any:
-    return literal_column("conversation.rowid") if dialect == "sqlite" else col(Conversation.id)
+def _combined(dialect: str, wanted: list[str], excluded: list[str]) -> str:
+    """One full-text expression: all of ``wanted`` and none of ``excluded`` (``wanted`` is
+    not empty: neither index can answer a bare negation)."""
+    if dialect == "sqlite":
+        expression = " AND ".join(f"({w})" for w in wanted)
+        return expression + (f" NOT ({' OR '.join(excluded)})" if excluded else "")
+    return " & ".join([*wanted, *(f"!{e}" for e in excluded)])
+
+
+def _key(dialect: str, newest_first: bool) -> Any:
+    if dialect != "sqlite":
+        return col(Conversation.id)
+    # ``+`` keeps SQLite from looking the matches up by rowid and sorting them all: it reads
+    # conversations newest first through the date index and stops at the page's end.
+    return literal_column("+conversation.rowid" if newest_first else "conversation.rowid")
 
 
 def _day_start(value: str) -> datetime:
@@ -122,22 +147,61 @@ def _row_condition(term: Term) -> ColumnElement[bool]:
     return not_(condition) if term.negated else condition
 
 
-def search_condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
-    """The SQL condition on ``Conversation`` for ``query`` on ``dialect``."""
+def _split(query: SearchQuery, dialect: str) -> tuple[list[Term], list[str], list[str]]:
+    """Row terms (dates, account), and the full-text expressions wanted and excluded."""
     build = _fts5 if dialect == "sqlite" else _tsquery
+    rows: list[Term] = []
     wanted: list[str] = []
     excluded: list[str] = []
-    conditions: list[ColumnElement[bool]] = []
     for term in query.terms:
         if term.field in ("after", "before", "account"):
-            conditions.append(_row_condition(term))
+            rows.append(term)
             continue
         expression = build(*_word_term(term))
         negated = term.negated != (term.field == "is" and term.value == "read")
         (excluded if negated else wanted).append(expression)
-    key = _key(dialect)
-    if wanted:
-        conditions.append(key.in_(_matching(dialect, wanted)))
-    for expression in excluded:
-        conditions.append(key.not_in(_matching(dialect, [expression])))
+    return rows, wanted, excluded
+
+
+def _prefer_indexes(connection: Connection) -> None:
+    """PostgreSQL, for the rest of the transaction: no sequential scans. The planner counts a
+    scan of the search table as cheap because it does not price reading each document from
+    TOAST storage, which made a broad search read every document (0.5 s at 10k threads)
+    where the GIN index or a newest-first walk reads few."""
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+
+def search_condition(connection: Connection, query: SearchQuery) -> ColumnElement[bool]:
+    """The SQL condition on ``Conversation`` for ``query``, on ``connection``'s database.
+
+    SQLite cannot estimate how many conversations a full-text match finds, so this reads the
+    first :data:`BROAD` of them. If that is all, the condition lists them (in JSON) and they
+    are fetched and sorted; if not, the match is broad and the condition makes SQLite walk
+    conversations newest first through the date index, stopping at the page's end. Either
+    way the rows and their order are the same. PostgreSQL's planner chooses from its
+    statistics (see :func:`_prefer_indexes`)."""
+    dialect = connection.dialect.name
+    rows, wanted, excluded = _split(query, dialect)
+    conditions = [_row_condition(term) for term in rows]
+    if dialect == "sqlite" and wanted:
+        matches = _matching(dialect, _combined(dialect, wanted, excluded))
+        first = matches.limit(BROAD).subquery()
+        count, found = connection.execute(
+            select(func.count(), func.json_group_array(first.c.rowid))
+        ).one()
+        if count < BROAD:
+            listed = select(literal_column("value")).select_from(func.json_each(found))
+            conditions.append(_key(dialect, newest_first=False).in_(listed))
+        else:
+            conditions.append(_key(dialect, newest_first=True).in_(matches))
+    elif wanted:
+        _prefer_indexes(connection)
+        key = _key(dialect, newest_first=False)
+        conditions.append(key.in_(_matching(dialect, _combined(dialect, wanted, excluded))))
+    elif excluded:  # only exclusions: most conversations are left, so walk newest first
+        if dialect != "sqlite":
+            _prefer_indexes(connection)
+        key = _key(dialect, newest_first=True)
+        for expression in excluded:
+            conditions.append(key.not_in(_matching(dialect, expression)))
     return and_(true(), *conditions)
