@@ -1,8 +1,9 @@
 """The seed's ``POST /api/email/send`` over HTTP: the FastAPI app factory.
 
 The body is parsed by the send core, not by FastAPI, so every failure comes out in the
-core's one error shape (DESIGN §5) instead of FastAPI's 422 format; the OpenAPI document
-still describes the core's own ``SendRequest`` and ``SendResponse`` models.
+core's one error shape (docs/architecture.md, "Errors") instead of FastAPI's 422 format;
+the OpenAPI document still describes the core's own ``SendRequest`` and ``SendResponse``
+models.
 
 Status codes: 200 sent; 401/403 Bearer token missing, invalid or out of scope (code
 ``auth_error``); 404 ``not_found`` (also for unknown paths; 405 for other methods); 408 body
@@ -32,10 +33,10 @@ from exante_tui.api.failures import InternalErrors, routing_error
 from exante_tui.api.limits import BodyLimit, MiB, declared_length
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.core.contract import DraftRequest, SendRequest, SendResponse
-from exante_tui.core.errors import AuthFailure, SendError
 from exante_tui.core.json_input import load_json
 from exante_tui.core.prepare import PrepareRequest
 from exante_tui.core.validation import parse_model, parse_send_request
+from exante_tui.errors import SendError
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 
@@ -131,9 +132,8 @@ async def read_body(request: Request) -> bytearray:
 def error_response(request: Request, exc: Exception) -> JSONResponse:
     """A ``SendError`` in the one error shape, with ``WWW-Authenticate`` for Bearer problems."""
     assert isinstance(exc, SendError)
-    status = 502 if isinstance(exc, AuthFailure) else exc.http_status
     headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, BearerError) else None
-    return JSONResponse(exc.to_payload(), status, headers=headers)
+    return JSONResponse(exc.to_payload(), exc.http_status, headers=headers)
 
 
 def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:

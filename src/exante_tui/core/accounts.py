@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from exante_tui.config import Settings
 from exante_tui.core.addresses import bare_address, check_address
-from exante_tui.core.errors import (
+from exante_tui.core.text_fields import header_problem
+from exante_tui.errors import (
     AuthFailure,
     Conflict,
     ErrorDetail,
@@ -18,7 +19,6 @@ from exante_tui.core.errors import (
     ProviderFailure,
     ValidationFailed,
 )
-from exante_tui.core.text_fields import header_problem
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Provider
 
@@ -185,8 +185,8 @@ class Accounts:
                 "The token file cannot be used.", [ErrorDetail("token_file", str(exc))]
             ) from None
         if existing is None:
-            account = Account(id=account_id, email=address)
-            return self._add(address, display_name, Provider.GMAIL, str(path), account)
+            new = Account(id=account_id, email=address)
+            return self._add(address, display_name, Provider.GMAIL, str(path), new)
         with self.store.session() as session:
             account = session.get(Account, account_id)
             assert account is not None

@@ -7,13 +7,13 @@ import re
 import string
 from typing import TYPE_CHECKING
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.text_fields import header_problem
+from exante_tui.errors import ErrorDetail, ValidationFailed
+from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 
 if TYPE_CHECKING:
     from exante_tui.core.mime import Attachment
 
-GMAIL_MAX_MESSAGE_BYTES = 36_700_160  # 35 MiB, Gmail's limit for one message
 MiB = 1024 * 1024
 _CONTENT_TYPE = re.compile(
     r"[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}", re.ASCII
@@ -120,16 +120,16 @@ def check_attachment_sizes(attachments: list[Attachment]) -> None:
         raise ValidationFailed("The message is larger than Gmail accepts.", details)
 
 
-def check_message_size(raw: bytes, attachments: list[dict[str, object]]) -> None:
+def check_message_size(raw: bytes, attachments: list[Attachment]) -> None:
     """Refuse a whole message over Gmail's limit, naming its largest attachment."""
     if len(raw) <= GMAIL_MAX_MESSAGE_BYTES:
         return
     field = "attachments"
     note = ""
     if attachments:
-        index = max(range(len(attachments)), key=lambda i: int(attachments[i]["size"]))  # type: ignore[call-overload]
+        index = max(range(len(attachments)), key=lambda i: len(attachments[i].data))
         field = f"attachments[{index}]"
-        note = f"; the largest attachment is {attachments[index]['filename']!r}"
+        note = f"; the largest attachment is {attachments[index].filename!r}"
     raise ValidationFailed(
         "The message is larger than Gmail accepts.",
         [ErrorDetail(field, f"the message is {len(raw) / MiB:.1f} MiB, over Gmail's 35 MiB{note}")],

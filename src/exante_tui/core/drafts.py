@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import DraftRequest
 from exante_tui.core.draft_state import draft_state, final_conflict, missing_draft, not_final
-from exante_tui.core.errors import ErrorDetail, NotFound
 from exante_tui.core.mime import Attachment
 from exante_tui.core.validation import parse_model
+from exante_tui.errors import ErrorDetail, NotFound
 from exante_tui.store.db import Store
 from exante_tui.store.models import (
     Account,
@@ -107,7 +107,7 @@ class Drafts:
             rows = session.exec(
                 select(DraftAttachment)
                 .where(DraftAttachment.draft_id == draft_uid)
-                .order_by(DraftAttachment.position)
+                .order_by(col(DraftAttachment.position))
             ).all()
             return draft, [Attachment(r.filename, r.content_type, r.data) for r in rows]
 
@@ -131,7 +131,7 @@ class Drafts:
         The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database
         (SQLite) for the transaction, so no scheduler can claim the draft in between.
         """
-        touched = session.exec(  # type: ignore[call-overload]
+        touched = session.exec(
             update(Draft)
             .where(col(Draft.id) == draft_uid, *not_final())
             .values(updated_at=utcnow())
@@ -174,16 +174,17 @@ class Drafts:
     def _replace_attachments(
         session: Session, draft_uid: uuid.UUID, attachments: list[Attachment]
     ) -> None:
-        session.exec(delete(DraftAttachment).where(DraftAttachment.draft_id == draft_uid))  # type: ignore[call-overload]
+        session.exec(delete(DraftAttachment).where(col(DraftAttachment.draft_id) == draft_uid))
         for position, attachment in enumerate(attachments):
+            data = attachment.content()
             session.add(
                 DraftAttachment(
                     draft_id=draft_uid,
                     position=position,
                     filename=attachment.filename,
                     content_type=attachment.content_type,
-                    size=len(attachment.data),
-                    data=attachment.data,
+                    size=len(data),
+                    data=data,
                 )
             )
 

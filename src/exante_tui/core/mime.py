@@ -14,8 +14,8 @@ from email.utils import format_datetime, make_msgid
 
 from exante_tui.core.addresses import bare_address
 from exante_tui.core.attachments import BASE64_BLOCK_CHARS, decoded_size
-from exante_tui.core.headers import SMTP_POLICY
 from exante_tui.core.html_text import html_to_text
+from exante_tui.mail.headers import SMTP_POLICY
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes | Base64Text
+
+    def content(self) -> bytes:
+        """The decoded bytes (a `Base64Text` is decoded whole)."""
+        return self.data if isinstance(self.data, bytes) else binascii.a2b_base64(self.data.text)
 
 
 @dataclass(frozen=True)

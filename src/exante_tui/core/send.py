@@ -1,4 +1,6 @@
-"""The one send path of DESIGN §4: route, validate, dedupe, record, send, finish.
+"""The one send path: route, validate, dedupe, record, send, finish.
+
+docs/architecture.md, "The send lifecycle", walks through it.
 
 Exactly once: the ``pending`` record (unique per idempotency key and per draft) is
 committed before Gmail is called, and a record whose outcome is in doubt (the process
@@ -18,7 +20,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from exante_tui.core.attachments import (
     attachment_size_details,
@@ -28,13 +30,6 @@ from exante_tui.core.attachments import (
 from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
 from exante_tui.core.crash import crash_point
 from exante_tui.core.drafts import draft_fields
-from exante_tui.core.errors import (
-    AuthFailure,
-    ErrorDetail,
-    NotFound,
-    ProviderFailure,
-    ValidationFailed,
-)
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.mime import (
     Attachment,
@@ -60,6 +55,13 @@ from exante_tui.core.validation import (
     parse_model,
     parse_send_request,
     request_hash,
+)
+from exante_tui.errors import (
+    AuthFailure,
+    ErrorDetail,
+    NotFound,
+    ProviderFailure,
+    ValidationFailed,
 )
 from exante_tui.providers.base import (
     ProgressCallback,
@@ -246,7 +248,7 @@ class SendCore:
         attachments = session.exec(
             select(DraftAttachment)
             .where(DraftAttachment.draft_id == draft.id)
-            .order_by(DraftAttachment.position)
+            .order_by(col(DraftAttachment.position))
         ).all()
         decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
         # A draft goes as saved: its subject may be empty (the composer asks first).
@@ -321,7 +323,7 @@ class SendCore:
         message, fields = prepared.message, prepared.fields
         raw = build_message(message)
         check_built_message(raw, message)
-        check_message_size(raw, prepared.attachment_meta)
+        check_message_size(raw, message.attachments)
         record = OutboundEmail(
             account_id=prepared.account.id,
             from_address=message.from_address,

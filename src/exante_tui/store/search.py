@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    String,
     and_,
     bindparam,
     func,
@@ -102,15 +103,15 @@ def _matching(dialect: str, expression: str) -> Any:
     if dialect == "sqlite":
         index: Any = table(SEARCH_TABLE, literal_column("rowid"))
         match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(
-            bindparam("fts", expression, unique=True)
+            bindparam("fts", expression, type_=String, unique=True)
         )
         return select(literal_column("rowid")).select_from(index).where(match)
     index = table(SEARCH_TABLE, literal_column("conversation_id"))
-    match = literal_column("document").op("@@")(func.to_tsquery("simple", expression))
+    matches = literal_column("document").op("@@")(func.to_tsquery("simple", expression))
     # OFFSET 0 keeps PostgreSQL from merging this into the outer query: the matches are found
     # once through the GIN index, not tested conversation by conversation (see
     # ``_prefer_indexes``).
-    return select(literal_column("conversation_id")).select_from(index).where(match).offset(0)
+    return select(literal_column("conversation_id")).select_from(index).where(matches).offset(0)
 
 
 def _combined(dialect: str, wanted: list[str], excluded: list[str]) -> str:
@@ -142,7 +143,7 @@ def _row_condition(term: Term) -> ColumnElement[bool]:
         condition = col(Conversation.last_message_at) < _day_start(term.value)
     else:  # account
         pattern = f"%{term.value.lower()}%"
-        accounts = select(Account.id).where(func.lower(Account.email).like(pattern))
+        accounts = select(col(Account.id)).where(func.lower(Account.email).like(pattern))
         condition = col(Conversation.account_id).in_(accounts)
     return not_(condition) if term.negated else condition
 
@@ -190,7 +191,7 @@ def search_condition(connection: Connection, query: SearchQuery) -> ColumnElemen
             select(func.count(), func.json_group_array(first.c.rowid))
         ).one()
         if count < BROAD:
-            listed = select(literal_column("value")).select_from(func.json_each(found))
+            listed: Any = select(literal_column("value")).select_from(func.json_each(found))
             conditions.append(_key(dialect, newest_first=False).in_(listed))
         else:
             conditions.append(_key(dialect, newest_first=True).in_(matches))

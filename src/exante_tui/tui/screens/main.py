@@ -14,8 +14,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from exante_tui.core.errors import SendError, ValidationFailed
 from exante_tui.core.scheduler import cancel_schedule
+from exante_tui.errors import SendError, ValidationFailed
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
@@ -160,7 +160,7 @@ class MainScreen(Screen[None]):
             label = f"{view.title} {counts[name]}"
             if name == "conversations" and counts["unread"]:
                 label += f" ({counts['unread']} unread)"
-            tabs.query_one(f"#{name}", Tab).label = Text(label)  # type: ignore[assignment]
+            tabs.query_one(f"#{name}", Tab).label = Text(label)
         self.title = f"exante · {self.account.email if self.account else 'all accounts'}"
 
     def action_switch_account(self) -> None:

@@ -16,9 +16,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Collapsible, Footer, Header, Static
 
-from exante_tui.core.errors import SendError
 from exante_tui.core.html_text import message_links, readable_body
 from exante_tui.display import clean
+from exante_tui.errors import SendError
 from exante_tui.store import queries
 from exante_tui.store.models import EmailMessage
 from exante_tui.tui.browser import open_in_browser, write_private_html
@@ -62,7 +62,12 @@ class ThreadScreen(Screen[None]):
     BINDINGS = [
         Binding("j,n", "move(1)", "Next", tooltip="Focus the next message"),
         Binding("k,p", "move(-1)", "Previous", tooltip="Focus the previous message"),
-        Binding("space", "toggle", "Open/close", tooltip="Expand or collapse the focused message"),
+        Binding(
+            "space",
+            "toggle_message",
+            "Open/close",
+            tooltip="Expand or collapse the focused message",
+        ),
         Binding("r", "reply(False)", "Reply", tooltip="Reply to the focused message's sender"),
         Binding(
             "R", "reply(True)", "Reply all", tooltip="Reply to everyone on the focused message"
@@ -98,9 +103,10 @@ class ThreadScreen(Screen[None]):
             for n, message in enumerate(self.messages):
                 title = f"{message.from_address}  ·  {relative(message.date, now)}"
                 newest = n == len(self.messages) - 1
-                with Collapsible(
-                    title=Content(clean(title)), collapsed=not newest, id=f"message-{n}"
-                ):
+                # Content keeps stored text plain (never markup); Textual renders it as a
+                # title though it annotates title as str.
+                plain = Content(clean(title))
+                with Collapsible(title=plain, collapsed=not newest, id=f"message-{n}"):  # type: ignore[arg-type]
                     yield Static(_headers(message), classes="headers")
                     yield Static(
                         literal(readable_body(message).rstrip(), body=True), classes="body"
@@ -158,7 +164,7 @@ class ThreadScreen(Screen[None]):
         start = len(self.messages) - 1 if index is None else index
         self.focus_message(max(0, min(len(self.messages) - 1, start + step)))
 
-    def action_toggle(self) -> None:
+    def action_toggle_message(self) -> None:
         index = self.focused_index
         if index is not None:
             collapsible = self.query_one(f"#message-{index}", Collapsible)
@@ -169,7 +175,7 @@ class ThreadScreen(Screen[None]):
             collapsible.collapsed = not expand
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("reply", "forward", "open_html", "links", "move", "toggle"):
+        if action in ("reply", "forward", "open_html", "links", "move", "toggle_message"):
             return bool(self.messages)
         if action == "save_attachment":
             return any(message.attachments for message in self.messages)

@@ -1,4 +1,8 @@
-"""The one error shape every front end shows (DESIGN §5)."""
+"""The one error shape every front end shows (docs/architecture.md, "Errors").
+
+At the bottom of the layers, so the core, the store (a bad search query) and the front ends
+all raise the same errors.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 MAX_DETAILS = 100
-"""Details listed in an error; the rest are counted in one last entry (DESIGN §5)."""
+"""Details listed in an error; the rest are counted in one last entry."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,8 @@ class SendError(Exception):
         return [*self.details[:MAX_DETAILS], ErrorDetail("details", f"{rest} more not listed")]
 
     def to_payload(self) -> dict[str, Any]:
-        """``{"error": {...}}`` exactly as DESIGN §5 gives it, details capped."""
+        """``{"error": {...}}``: the one error shape (docs/architecture.md, "Errors"), details
+        capped."""
         body: dict[str, Any] = {
             "code": self.code,
             "message": self.message,
@@ -84,10 +89,14 @@ class ProviderFailure(SendError):
 
 
 class AuthFailure(SendError):
-    """The account's credentials are missing, expired or revoked."""
+    """The sending account's Gmail credentials are missing, expired or revoked.
+
+    HTTP 502: the failure is upstream, not the caller's, so it is not a 401 (which would
+    tell the client to change its own token; that is `api.errors.Unauthorized`).
+    """
 
     code = "auth_error"
-    http_status = 401
+    http_status = 502
     exit_code = 1
 
 
