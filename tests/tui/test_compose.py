@@ -43,7 +43,7 @@ async def test_new_message_with_attachment_is_sent(
         await type_text(pilot, "lena@adatum.example")
         await pilot.press("tab", "tab", "tab")
         await type_text(pilot, "Your report")
-        await pilot.press("tab", "tab")
+        await pilot.press("tab")
         await type_text(pilot, "Hi Lena,\nthe report is attached.")
         await pilot.press("ctrl+o")
         await type_text(pilot, "report.csv")
@@ -80,7 +80,7 @@ async def test_markdown_toggle_sends_html(make_app, demo_services, recorder: Rec
         await type_text(pilot, "ken@fabrikam.example")
         await pilot.press("tab", "tab", "tab")
         await type_text(pilot, "Notes")
-        await pilot.press("ctrl+r", "tab", "tab")
+        await pilot.press("ctrl+r", "tab")
         await type_text(pilot, "Some **bold** news")
         await pilot.press("ctrl+s")
         saved = await recorder.wait_for(ComposeScreen.Saved)
@@ -150,7 +150,7 @@ async def test_autosave_survives_a_restart(make_app, demo_services, recorder: Re
         await app.workers.wait_for_complete()
         await pilot.press("n", "tab", "tab", "tab")
         await type_text(pilot, "Unfinished thoughts")
-        await pilot.press("tab", "tab")
+        await pilot.press("tab")
         await type_text(pilot, "Line one\nline two")
         saved = await recorder.wait_for(
             ComposeScreen.Saved,
