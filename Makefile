@@ -17,9 +17,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/exante-tui --demo
 
+# Style, the layer map (import-linter contracts in pyproject.toml) and types.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The suite runs twice: on SQLite, then on a throwaway PostgreSQL server (tests/pg.py).
 test: lint

@@ -9,25 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from platformdirs import user_config_path, user_data_path
 
-if TYPE_CHECKING:
-    from exante_tui.core.pacing import Pace
-
 APP_NAME = "exante-tui"
-MAX_SEND_DELAY = 3600.0
-"""The longest undo-send window (``--send-delay``, ``EXANTE_SEND_DELAY``), in seconds."""
-
-
-class SettingsError(ValueError):
-    """An ``EXANTE_*`` variable has a value the program cannot use."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -50,13 +35,6 @@ class Settings:
     """Sends per account in 24 hours (``EXANTE_DAILY_CAP``); None: 500 gmail.com, 2,000
     Workspace."""
 
-    @property
-    def pace(self) -> Pace:
-        """The pacing of scheduled sends these settings ask for."""
-        from exante_tui.core.pacing import Pace
-
-        return Pace(per_minute=self.send_rate, daily_cap=self.daily_cap)
-
     send_delay: float = 10.0
     """Seconds a TUI send waits, cancellable (undo-send); 0 sends at once."""
 
@@ -74,7 +52,8 @@ class Settings:
     def load(cls, db_url: str | None = None, home: Path | None = None) -> Settings:
         """Resolve settings from arguments, then ``EXANTE_*`` variables, then defaults.
 
-        Raises `SettingsError` naming the first variable whose value is not valid.
+        Raises `exante_tui.environment.SettingsError` naming the first variable that is not
+        valid.
         """
         from exante_tui.environment import read_environment
 

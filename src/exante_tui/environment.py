@@ -12,10 +12,19 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from exante_tui.config import MAX_SEND_DELAY, SettingsError
-
 PREFIX = "EXANTE_"
+MAX_SEND_DELAY = 3600.0
+"""The longest undo-send window (``--send-delay``, ``EXANTE_SEND_DELAY``), in seconds."""
 _HTTP_URL = re.compile(r"https?://\S+")
+
+
+class SettingsError(ValueError):
+    """An ``EXANTE_*`` variable has a value the program cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
 
 
 def _http_url(value: str) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from exante_tui.core.drafts import Drafts
     from exante_tui.core.merge import Merge
     from exante_tui.core.merge_groups import MergeGroups
+    from exante_tui.core.pacing import Pace
     from exante_tui.core.prepare import Preparer
     from exante_tui.core.send import SendCore, TransportFactory
     from exante_tui.core.signatures import Signatures
@@ -45,11 +46,18 @@ class Services:
         clock: Callable[[], datetime] = utcnow,
     ) -> Services:
         """Open (and migrate) the store named by ``settings``."""
-        from exante_tui.providers.registry import TransportCache
+        from exante_tui.transports import TransportCache
 
         settings.ensure_dirs()
         store = Store(settings.db_url)
         return cls(settings, store, transports or TransportCache(settings), clock)
+
+    @property
+    def pace(self) -> Pace:
+        """The pacing of scheduled sends the settings ask for."""
+        from exante_tui.core.pacing import Pace
+
+        return Pace(per_minute=self.settings.send_rate, daily_cap=self.settings.daily_cap)
 
     @cached_property
     def core(self) -> SendCore:

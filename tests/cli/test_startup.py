@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from exante_tui.config import Settings, SettingsError
+from exante_tui.config import Settings
+from exante_tui.environment import SettingsError
 
 
 def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -102,3 +103,34 @@ def test_settings_error_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SettingsError) as raised:
         Settings.load()
     assert raised.value.variable == "EXANTE_OAUTH_TOKEN_URI"
+
+
+@pytest.mark.parametrize(
+    ("absent", "args", "extra"),
+    [
+        ("uvicorn", ["serve", "--port", "1"], "server"),
+        (
+            "psycopg",
+            ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/x", "outbox", "list"],
+            "postgres",
+        ),
+    ],
+)
+def test_a_missing_extra_names_the_install_command(
+    tmp_path: Path, absent: str, args: list[str], extra: str
+) -> None:
+    code = (
+        f"import sys; sys.modules[{absent!r}] = None; "
+        f"from exante_tui.cli import main; sys.exit(main({args!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EXANTE_HOME": str(tmp_path)},
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {absent} is not installed; pip install 'exante-tui[{extra}]' adds it."
+    ]

@@ -98,11 +98,12 @@ def test_default_caps_follow_gmail() -> None:
 
 
 def test_settings_read_and_check_the_pacing_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    from exante_tui.config import SettingsError
+    from exante_tui.environment import SettingsError
 
     monkeypatch.setenv("EXANTE_SEND_RATE", "20")
     monkeypatch.setenv("EXANTE_DAILY_CAP", "")
-    assert Settings.load(db_url="sqlite://").pace == Pace(per_minute=20, daily_cap=None)
+    settings = Settings.load(db_url="sqlite://")
+    assert (settings.send_rate, settings.daily_cap) == (20, None)
     monkeypatch.setenv("EXANTE_SEND_RATE", "fast")
     with pytest.raises(SettingsError, match="EXANTE_SEND_RATE: 'fast' is not valid"):
         Settings.load(db_url="sqlite://")

@@ -1,4 +1,8 @@
-"""The headless packages never import Textual (DESIGN §8)."""
+"""The headless packages never import Textual, not even through a library they use.
+
+``make lint`` checks the same rule statically (the import-linter contracts in pyproject.toml,
+docs/architecture.md, "Layers"); this test runs the imports for real.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,17 @@ HEADLESS = [
     "exante_tui.core.send",
     "exante_tui.core.drafts",
     "exante_tui.core.replies",
+    "exante_tui.core.templates",
+    "exante_tui.core.merge",
+    "exante_tui.core.prepare",
     "exante_tui.store.queries",
-    "exante_tui.providers.registry",
+    "exante_tui.store.search",
+    "exante_tui.transports",
     "exante_tui.providers.gmail",
     "exante_tui.providers.outbox",
+    "exante_tui.sync.api",
+    "exante_tui.sync.gmail",
+    "exante_tui.api.app",
     "exante_tui.config",
     "exante_tui.services",
     "exante_tui.demo",

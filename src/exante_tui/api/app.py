@@ -1,8 +1,9 @@
 """The seed's ``POST /api/email/send`` over HTTP: the FastAPI app factory.
 
 The body is parsed by the send core, not by FastAPI, so every failure comes out in the
-core's one error shape (DESIGN §5) instead of FastAPI's 422 format; the OpenAPI document
-still describes the core's own ``SendRequest`` and ``SendResponse`` models.
+core's one error shape (docs/architecture.md, "Errors") instead of FastAPI's 422 format;
+the OpenAPI document still describes the core's own ``SendRequest`` and ``SendResponse``
+models.
 
 Status codes: 200 sent; 401/403 Bearer token missing, invalid or out of scope (code
 ``auth_error``); 404 ``not_found`` (also for unknown paths; 405 for other methods); 408 body

@@ -1,9 +1,9 @@
 """Errors only the HTTP front end raises, and the error body as an OpenAPI schema.
 
-They share the core's one error shape (DESIGN §5): Bearer problems are ``auth_error``
-(401 without a valid token, 403 for a token not allowed to send from that account), an
-oversized body is a ``validation_error`` answered with 413, a body that arrives too
-slowly one answered with 408.
+They share the core's one error shape (docs/architecture.md, "Errors"): Bearer problems are
+``auth_error`` (401 without a valid token, 403 for a token not allowed to send from that
+account), an oversized body is a ``validation_error`` answered with 413, a body that arrives
+too slowly one answered with 408.
 """
 
 from __future__ import annotations
@@ -77,6 +77,6 @@ class ErrorInfo(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """The one error shape of every front end (DESIGN §5)."""
+    """The one error shape of every front end (docs/architecture.md, "Errors")."""
 
     error: ErrorInfo

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from exante_tui.api.errors import Forbidden
 from exante_tui.core.addresses import bare_address, check_address
@@ -77,7 +77,7 @@ class ApiTokens:
     def all_tokens(self) -> list[ApiToken]:
         """Every token, revoked ones included, oldest first."""
         with self.store.session() as session:
-            return list(session.exec(select(ApiToken).order_by(ApiToken.created_at)).all())
+            return list(session.exec(select(ApiToken).order_by(col(ApiToken.created_at))).all())
 
     def revoke(self, name: str) -> ApiToken:
         """Revoke the token named ``name`` at once; revoking twice keeps the first time."""
@@ -93,7 +93,7 @@ class ApiTokens:
         """The live token matching ``token``, compared in constant time; None if none does."""
         presented = hash_token(token)
         with self.store.session() as session:
-            live = session.exec(select(ApiToken).where(ApiToken.revoked_at.is_(None))).all()  # type: ignore[union-attr]
+            live = session.exec(select(ApiToken).where(col(ApiToken.revoked_at).is_(None))).all()
         found = None
         for record in live:
             if hmac.compare_digest(record.token_hash, presented):

@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _send_delay(text: str) -> float:
     """``--send-delay``: seconds from 0 to ``MAX_SEND_DELAY``."""
-    from exante_tui.config import MAX_SEND_DELAY
+    from exante_tui.environment import MAX_SEND_DELAY
 
     try:
         seconds = float(text)
@@ -134,6 +134,8 @@ def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> in
     (the unexpected as ``internal_error``, its traceback in the log at ``log_path``)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from exante_tui.cli.startup import missing_extra
+
     try:
         return args.handler(services, args)
     except SendError as error:
@@ -142,7 +144,10 @@ def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> in
         log.exception("database error")
         reason = f"database error ({exc.__class__.__name__}); the details are in {log_path}"
         return _report(InternalError("The command failed.", [ErrorDetail("db", reason)]), args)
-    except Exception:
+    except Exception as exc:
+        missing = missing_extra(exc) if isinstance(exc, ModuleNotFoundError) else None
+        if missing is not None:
+            return _report(missing, args)
         log.exception("unexpected error")
         return _report(
             InternalError(

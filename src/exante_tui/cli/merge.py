@@ -142,7 +142,7 @@ def _send(services: Services, plan: MergePlan) -> SendOutcome:
         return send_merge(
             services.merge,
             services.core,
-            services.settings.pace,
+            services.pace,
             plan.template.id,
             plan.keys,
             wait=time.sleep,

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("exante_tui")
 
+EXTRAS = {"fastapi": "server", "starlette": "server", "uvicorn": "server", "psycopg": "postgres"}
+"""Packages of the optional extras, and the extra that installs each."""
+
 
 class StartupError(UsageError):
     """The program cannot start as configured; its message alone is the one line shown."""
@@ -29,7 +32,8 @@ class StartupError(UsageError):
 
 def load_settings(db_url: str | None, home: str | None) -> Settings:
     """Settings from the flags and the environment."""
-    from exante_tui.config import Settings, SettingsError
+    from exante_tui.config import Settings
+    from exante_tui.environment import SettingsError
 
     try:
         return Settings.load(db_url=db_url, home=Path(home) if home else None)
@@ -59,9 +63,23 @@ def open_services(settings: Settings) -> Services:
         raise _unusable_directory(exc) from None
     except SQLAlchemyError as exc:
         raise _unusable_store(str(getattr(exc, "orig", None) or exc)) from None
+    except ModuleNotFoundError as exc:
+        raise missing_extra(exc) or _unusable_store(str(exc)) from None
     except Exception as exc:  # a migration that cannot run, e.g. a store from a newer version
         log.exception("cannot migrate the store")
         raise _unusable_store(f"cannot bring the schema up to date: {exc}") from None
+
+
+def missing_extra(exc: ModuleNotFoundError) -> StartupError | None:
+    """The error naming the extra to install when ``exc`` is about one of its packages."""
+    package = (exc.name or "").partition(".")[0]
+    extra = EXTRAS.get(package)
+    if extra is None:
+        return None
+    command = f"pip install 'exante-tui[{extra}]'"
+    return StartupError(
+        f"{package} is not installed; {command} adds it.", [ErrorDetail("install", command)]
+    )
 
 
 def _unusable_directory(exc: OSError) -> StartupError:

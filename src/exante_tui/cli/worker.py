@@ -29,7 +29,7 @@ def cmd_worker(services: Services, args: argparse.Namespace) -> int:
         services.core,
         claim_timeout=claim_timeout,
         stale_after=stale_after(args),
-        pace=services.settings.pace,
+        pace=services.pace,
     )
     print_settled(args, reconcile(services.core, stale_after=stale_after(args)))
     failed = False

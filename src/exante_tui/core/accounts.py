@@ -185,8 +185,8 @@ class Accounts:
                 "The token file cannot be used.", [ErrorDetail("token_file", str(exc))]
             ) from None
         if existing is None:
-            account = Account(id=account_id, email=address)
-            return self._add(address, display_name, Provider.GMAIL, str(path), account)
+            new = Account(id=account_id, email=address)
+            return self._add(address, display_name, Provider.GMAIL, str(path), new)
         with self.store.session() as session:
             account = session.get(Account, account_id)
             assert account is not None

@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
-from exante_tui.core.headers import HEADERS
 from exante_tui.core.text_fields import header_problem
+from exante_tui.mail.headers import HEADERS
 
 
 @lru_cache(maxsize=4096)

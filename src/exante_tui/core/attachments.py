@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.text_fields import header_problem
+from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 
 if TYPE_CHECKING:
     from exante_tui.core.mime import Attachment
 
-GMAIL_MAX_MESSAGE_BYTES = 36_700_160  # 35 MiB, Gmail's limit for one message
 MiB = 1024 * 1024
 _CONTENT_TYPE = re.compile(
     r"[A-Za-z0-9][\w!#$&^.+-]{0,126}/[A-Za-z0-9][\w!#$&^.+-]{0,126}", re.ASCII

@@ -107,7 +107,7 @@ class Drafts:
             rows = session.exec(
                 select(DraftAttachment)
                 .where(DraftAttachment.draft_id == draft_uid)
-                .order_by(DraftAttachment.position)
+                .order_by(col(DraftAttachment.position))
             ).all()
             return draft, [Attachment(r.filename, r.content_type, r.data) for r in rows]
 
@@ -174,16 +174,17 @@ class Drafts:
     def _replace_attachments(
         session: Session, draft_uid: uuid.UUID, attachments: list[Attachment]
     ) -> None:
-        session.exec(delete(DraftAttachment).where(DraftAttachment.draft_id == draft_uid))  # type: ignore[call-overload]
+        session.exec(delete(DraftAttachment).where(col(DraftAttachment.draft_id) == draft_uid))
         for position, attachment in enumerate(attachments):
+            data = attachment.content()
             session.add(
                 DraftAttachment(
                     draft_id=draft_uid,
                     position=position,
                     filename=attachment.filename,
                     content_type=attachment.content_type,
-                    size=len(attachment.data),
-                    data=attachment.data,
+                    size=len(data),
+                    data=data,
                 )
             )
 

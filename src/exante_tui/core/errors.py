@@ -1,4 +1,4 @@
-"""The one error shape every front end shows (DESIGN §5)."""
+"""The one error shape every front end shows (docs/architecture.md, "Errors")."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class SendError(Exception):
         return [*self.details[:MAX_DETAILS], ErrorDetail("details", f"{rest} more not listed")]
 
     def to_payload(self) -> dict[str, Any]:
-        """``{"error": {...}}`` exactly as DESIGN §5 gives it, details capped."""
+        """``{"error": {...}}``: the one error shape (docs/architecture.md, "Errors"), details
+        capped."""
         body: dict[str, Any] = {
             "code": self.code,
             "message": self.message,

@@ -13,8 +13,8 @@ from email.utils import format_datetime, make_msgid
 
 from exante_tui.core.addresses import bare_address
 from exante_tui.core.attachments import BASE64_BLOCK_CHARS, base64_blocks, decoded_size
-from exante_tui.core.headers import SMTP_POLICY
 from exante_tui.core.html_text import html_to_text
+from exante_tui.mail.headers import SMTP_POLICY
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes | Base64Text
+
+    def content(self) -> bytes:
+        """The decoded bytes (a `Base64Text` is decoded whole)."""
+        return self.data if isinstance(self.data, bytes) else b"".join(_blocks(self.data))
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from email.parser import BytesHeaderParser
 
 from exante_tui.core.addresses import bare_address
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
-from exante_tui.core.headers import HEADERS, READ_POLICY
 from exante_tui.core.mime import OutgoingMessage
+from exante_tui.mail.headers import HEADERS, READ_POLICY
 
 _ALWAYS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type"}
 _OPTIONAL = {"cc", "bcc", "in-reply-to", "references", "content-transfer-encoding"}

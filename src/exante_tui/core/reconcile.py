@@ -35,14 +35,15 @@ def reconcile(
     """Settle every ``pending`` record older than ``stale_after`` (and every ``unknown`` one)."""
     cutoff = core.clock() - stale_after
     attempted = col(OutboundEmail.attempted_at)
+    status = col(OutboundEmail.status)
     stale = and_(
-        OutboundEmail.status == SendStatus.PENDING,
+        status == SendStatus.PENDING,
         or_(
             attempted < cutoff,
             and_(attempted.is_(None), col(OutboundEmail.created_at) < cutoff),
         ),
     )
-    doubtful = or_(stale, OutboundEmail.status == SendStatus.UNKNOWN) if include_unknown else stale
+    doubtful = or_(stale, status == SendStatus.UNKNOWN) if include_unknown else stale
     with core.store.session() as session:
         candidates = session.exec(
             select(OutboundEmail.id, OutboundEmail.status)

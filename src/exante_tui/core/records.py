@@ -167,7 +167,7 @@ class OutboundRecords:
         """Atomically move a record from the state it was read in to ``pending`` for a new
         attempt; False if another process changed it first."""
         with self.store.session() as session:
-            result = session.exec(  # type: ignore[call-overload]
+            result = session.exec(
                 _unchanged_since_read(record).values(
                     status=SendStatus.PENDING,
                     attempts=OutboundEmail.attempts + 1,
@@ -210,9 +210,7 @@ class OutboundRecords:
         """Give a record the outcome reconciliation found, unless another process changed
         it since it was read; a ``sent`` outcome files the message and marks its draft."""
         with self.store.session() as session:
-            result = session.exec(  # type: ignore[call-overload]
-                _unchanged_since_read(record).values(status=status, error=error)
-            )
+            result = session.exec(_unchanged_since_read(record).values(status=status, error=error))
             if result.rowcount == 1 and delivery is not None and account is not None:
                 bodies = bodies_of(load_raw_message(session, record.id) or b"")
                 self._mark_sent(session, record.id, delivery, account, bodies)

@@ -140,7 +140,7 @@ class Scheduler:
                 if not candidates:
                     return None
                 for draft_uid in candidates:
-                    claimed = session.exec(  # type: ignore[call-overload]
+                    claimed = session.exec(
                         update(Draft)
                         .where(
                             col(Draft.id) == draft_uid,
@@ -158,7 +158,7 @@ class Scheduler:
     def _release_stale_claims(self) -> None:
         cutoff = self.core.clock() - self.claim_timeout
         with self.core.store.session() as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(Draft)
                 .where(col(Draft.claimed_by).is_not(None), col(Draft.claimed_at) < cutoff)
                 .values(claimed_by=None, claimed_at=None)
@@ -170,7 +170,7 @@ class Scheduler:
         if unschedule:
             values.update(planned_send_at=None, undo_send=False)
         with self.core.store.session() as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(Draft)
                 .where(col(Draft.id) == draft_uid, col(Draft.claimed_by) == self.worker_id)
                 .values(**values)
@@ -200,7 +200,7 @@ def cancel_schedule(store: Store, draft_uid: uuid.UUID) -> bool:
     True: cancelled, it will not be sent. False: too late. Raises ``NotFound``.
     """
     with store.session() as session:
-        cancelled = session.exec(  # type: ignore[call-overload]
+        cancelled = session.exec(
             update(Draft)
             .where(
                 col(Draft.id) == draft_uid,

@@ -1,4 +1,6 @@
-"""The one send path of DESIGN §4: route, validate, dedupe, record, send, finish.
+"""The one send path: route, validate, dedupe, record, send, finish.
+
+docs/architecture.md, "The send lifecycle", walks through it.
 
 Exactly once: the ``pending`` record (unique per idempotency key and per draft) is
 committed before Gmail is called, and a record whose outcome is in doubt (the process

@@ -11,7 +11,7 @@ import re
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 
-from exante_tui.core.headers import HEADERS
+from exante_tui.mail.headers import HEADERS
 
 LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 """Every character ``str.splitlines`` (and so the email package) treats as a line end."""

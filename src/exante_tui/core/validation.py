@@ -8,14 +8,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from exante_tui.core.attachments import (
-    GMAIL_MAX_MESSAGE_BYTES,
-    MiB,
-    decoded_size,
-    encoded_size,
-)
+from exante_tui.core.attachments import MiB, decoded_size, encoded_size
 from exante_tui.core.contract import ComposedFields, SendRequest
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 
 MAX_RECIPIENTS = 500  # Gmail refuses messages with more recipients than this
 MAX_ATTACHMENTS = 100

@@ -22,7 +22,7 @@ GMAIL_SCOPES = (
     "https://www.googleapis.com/auth/gmail.compose",
     "https://www.googleapis.com/auth/gmail.readonly",
 )
-"""Sending, drafts, reading threads and ``rfc822msgid:`` search (DESIGN §9)."""
+"""Sending, drafts, reading threads and ``rfc822msgid:`` search (Gmail API scopes)."""
 
 _SUCCESS_PAGE = "exante-tui is connected to your Gmail account. You can close this tab."
 

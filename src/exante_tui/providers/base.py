@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Protocol
 
-from exante_tui.core.headers import READ_POLICY
+from exante_tui.mail.headers import READ_POLICY
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes sent, total bytes) while a large message uploads."""

@@ -31,7 +31,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
-from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES
+from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 from exante_tui.providers.base import (
     Delivery,
     ProgressCallback,

@@ -1,10 +1,14 @@
-"""SQLModel tables (DESIGN §3). UUID keys; the seed's ``*_uid`` values are these UUIDs."""
+"""SQLModel tables (docs/architecture.md, "Data model").
+
+UUID keys; the contract's ``*_uid`` values are these UUIDs.
+"""
 
 from __future__ import annotations
 
 import enum
 import uuid
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
@@ -37,20 +41,23 @@ class Direction(enum.StrEnum):
     OUTBOUND = "outbound"
 
 
+# ``Field()`` returns Any; each helper declares the Python type its column holds.
+
+
 def _uuid_pk() -> uuid.UUID:
-    return Field(default_factory=uuid.uuid4, primary_key=True)
+    return cast(uuid.UUID, Field(default_factory=uuid.uuid4, primary_key=True))
 
 
 def _when(*, nullable: bool = True, index: bool = False) -> datetime:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+    return cast(datetime, Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index))
 
 
 def _created() -> datetime:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    return cast(datetime, Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False))
 
 
 def _addresses() -> list[str]:
-    return Field(default_factory=list, sa_type=JSON, nullable=False)
+    return cast(list[str], Field(default_factory=list, sa_type=JSON, nullable=False))
 
 
 class Account(SQLModel, table=True):

@@ -86,7 +86,7 @@ def draft_attachments_meta(
             DraftAttachment.size,
         )
         .where(col(DraftAttachment.draft_id).in_(draft_uids))
-        .order_by(DraftAttachment.position)
+        .order_by(col(DraftAttachment.position))
     )
     found: dict[uuid.UUID, list[dict[str, object]]] = {}
     with store.session() as session:

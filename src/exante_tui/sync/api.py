@@ -235,7 +235,7 @@ def _gmail_errors(email: str, action: str) -> Iterator[None]:
 def _open(services: Services, account: Account, batch_size: int) -> tuple[Any, GmailPolicy]:
     """A Gmail service for ``account`` and its policy (credentials refreshed if due)."""
     from exante_tui.providers.gmail import batch_uri, build_service
-    from exante_tui.providers.registry import gmail_credentials
+    from exante_tui.transports import gmail_credentials
 
     settings = services.settings
     service = build_service(

@@ -236,7 +236,7 @@ def forget_messages(session: Session, account: Account, gmail_ids: Iterable[str]
 
 def _awaited_parents(session: Session, message_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """The messages among ``message_ids`` that a draft or an unsent record replies to."""
-    awaited: set[uuid.UUID] = set()
+    awaited: set[uuid.UUID | None] = set()
     for chunk in _in_chunks(message_ids):
         awaited.update(
             session.exec(
@@ -254,8 +254,7 @@ def _awaited_parents(session: Session, message_ids: list[uuid.UUID]) -> set[uuid
                 )
             ).all()
         )
-    awaited.discard(None)  # type: ignore[arg-type]
-    return awaited
+    return {uid for uid in awaited if uid is not None}
 
 
 def _show_newest(session: Session, conversation_id: uuid.UUID) -> None:

@@ -1,1 +1,1 @@
-"""The Textual front end (DESIGN §7). Only this package imports ``textual``."""
+"""The Textual front end; only this package imports ``textual`` (docs/architecture.md)."""

@@ -86,7 +86,7 @@ class ExanteApp(App[None]):
         super().__init__()
         self.services = services
         self.now = clock or services.core.clock
-        pace = services.settings.pace
+        pace = services.pace
         self.scheduler = Scheduler(services.core, pace=pace) if scheduler else None
         self.sender = self.scheduler or Scheduler(services.core, pace=pace)
         """Sends waiting drafts when their window ends (the background scheduler if on)."""
@@ -306,7 +306,11 @@ class ExanteApp(App[None]):
             self._quit()
             return
         question = "A send is still running. Quit anyway? (its record stays pending)"
-        self.push_screen(ConfirmScreen(question), lambda yes: yes and self._quit())
+        self.push_screen(ConfirmScreen(question), self._quit_if_confirmed)
+
+    def _quit_if_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self._quit()
 
     def _quit(self) -> None:
         for screen in self.screen_stack:

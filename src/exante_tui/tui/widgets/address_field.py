@@ -19,7 +19,9 @@ Lookup = Callable[[str], list[str]]
 
 def split_addresses(value: str) -> list[str]:
     """Split on commas outside double quotes (``"Doe, Jo" <jo@x>`` stays whole); drop blanks."""
-    entries, current, quoted = [], [], False
+    entries: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in value:
         if char == '"':
             quoted = not quoted

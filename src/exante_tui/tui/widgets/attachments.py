@@ -10,8 +10,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
-from exante_tui.core.attachments import GMAIL_MAX_MESSAGE_BYTES, encoded_size
+from exante_tui.core.attachments import encoded_size
 from exante_tui.core.mime import Attachment
+from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 from exante_tui.tui.format import human_size
 
 

@@ -1,4 +1,8 @@
-"""Pick the transport for an account: Gmail for ``gmail``, ``.eml`` files for ``outbox``."""
+"""Pick the transport for an account: Gmail for ``gmail``, ``.eml`` files for ``outbox``.
+
+Wiring between the store's accounts and the providers, so neither has to know the other
+(docs/architecture.md, "Layers").
+"""
 
 from __future__ import annotations
 
