@@ -6,7 +6,9 @@ Run: ``python scripts/screenshots.py`` (needs ``cairosvg`` for the PNGs).
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +25,9 @@ from exante_tui.tui.app import ExanteApp
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SIZE = (120, 36)
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
+CELL_WIDTH = 12.2
+"""Width of one terminal cell in Textual's SVG screenshots."""
+_RUN = re.compile(r'<text([^>]*) x="([\d.]+)"([^>]*) textLength="[\d.]+"([^>]*)>([^<]*)</text>')
 
 Step = Callable[[Pilot], Awaitable[None]]
 
@@ -73,6 +78,25 @@ async def shoot(services: Services, name: str, step: Step) -> Path:
         return Path(app.save_screenshot(f"{name}.svg", path=str(OUT)))
 
 
+def for_cairosvg(svg: str) -> str:
+    """The SVG as cairosvg draws it right: a monospace font it has, every cell in place.
+
+    cairosvg cannot fetch the Fira Code web font, so it would fall back to a proportional
+    font (words run together), and it ignores ``textLength``, so runs of box-drawing
+    characters come out short and borders break. DejaVu Sans Mono is on every Debian
+    system, and giving each character its own ``x`` keeps it in its cell.
+    """
+    svg = svg.replace("font-family: Fira Code, monospace", "font-family: DejaVu Sans Mono")
+
+    def place(run: re.Match[str]) -> str:
+        before, x, between, after, body = run.groups()
+        cells = len(html.unescape(body))
+        xs = " ".join(f"{float(x) + i * CELL_WIDTH:.1f}" for i in range(cells))
+        return f'<text{before} x="{xs}"{between}{after}>{body}</text>'
+
+    return _RUN.sub(place, svg)
+
+
 async def main() -> None:
     """Build the demo store in a temp dir and render every shot."""
     os.environ["TZ"] = "UTC"
@@ -95,8 +119,10 @@ async def main() -> None:
         print("cairosvg is not installed: SVGs only")
         return
     for svg in svgs:
-        cairosvg.svg2png(url=str(svg), write_to=str(svg.with_suffix(".png")), output_width=1600)
-        print(svg.with_suffix(".png").relative_to(OUT.parent))
+        png = svg.with_suffix(".png")
+        text = for_cairosvg(svg.read_text(encoding="utf-8"))
+        cairosvg.svg2png(bytestring=text.encode(), write_to=str(png), output_width=1600)
+        print(png.relative_to(OUT.parent))
 
 
 if __name__ == "__main__":
