@@ -281,7 +281,8 @@ class GmailPolicy:
                 yield results
 
     def _next_keys(self, pending: dict[str, HttpRequest]) -> list[str]:
-        keys, units = [], 0
+        keys: list[str] = []
+        units = 0
         for key in islice(pending, self.batch_size):
             cost = units_of(pending[key])
             if keys and units + cost > self.bucket.capacity:
