@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, AddressHeader
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import cast
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -29,8 +30,9 @@ def check_address(value: str) -> str:
         header = HEADERS("To", value)
     except (IndexError, HeaderParseError, ValueError) as exc:
         raise ValueError(f"is not a well-formed mailbox: {exc}") from None
-    mailboxes = header.addresses  # type: ignore[attr-defined]
-    if len(mailboxes) != 1 or len(header.groups) != 1:  # type: ignore[attr-defined]
+    to = cast(AddressHeader, header)  # the registry's class for "To" is an AddressHeader
+    mailboxes = to.addresses
+    if len(mailboxes) != 1 or len(to.groups) != 1:
         raise ValueError("must hold exactly one mailbox (use a list entry per recipient)")
     if header.defects:
         raise ValueError(f"is not a well-formed mailbox: {header.defects[0]}")

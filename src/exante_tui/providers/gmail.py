@@ -218,6 +218,7 @@ class GmailTransport:
         once; if the upload breaks off ambiguously, the mailbox says whether it arrived.
         """
         units = units_of(request)  # charged once, with the first chunk
+        result: dict[str, Any] | None
         try:
             while True:
                 status, result = self._policy.call(request.next_chunk, units, retry_lost=False)
@@ -251,5 +252,6 @@ class GmailTransport:
             return None
         for header in message.get("payload", {}).get("headers", []):
             if header.get("name", "").lower() == "message-id":
-                return header.get("value")
+                value = header.get("value")
+                return value if isinstance(value, str) else None
         return None

@@ -192,7 +192,7 @@ class GmailPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The pause before retry ``attempt + 1``: exponential, with jitter."""
-        return self.retry_base_delay * (2**attempt + random.uniform(0, _JITTER))
+        return self.retry_base_delay * (2.0**attempt + random.uniform(0, _JITTER))
 
     def call(
         self,
@@ -379,9 +379,10 @@ def _error_body(exc: HttpError) -> dict[str, Any]:
 def _error_reason(exc: HttpError) -> str | None:
     """The first ``errors[].reason`` of a Gmail error body, if any."""
     try:
-        return _error_body(exc)["errors"][0]["reason"]
+        reason = _error_body(exc)["errors"][0]["reason"]
     except (KeyError, IndexError, TypeError):
         return None
+    return reason if isinstance(reason, str) else None
 
 
 def is_retryable(exc: HttpError) -> bool:

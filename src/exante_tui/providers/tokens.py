@@ -89,7 +89,7 @@ def load_credentials(token_path: Path, *, token_uri: str | None = None) -> Crede
     except (OSError, UnicodeDecodeError, TokenFileError) as exc:
         raise TransportAuthError(f"The token file is damaged: {exc}") from None
     info.setdefault("refresh_token", None)
-    credentials = Credentials.from_authorized_user_info(info)
+    credentials: Credentials = Credentials.from_authorized_user_info(info)
     if token_uri is not None:
         expiry = credentials.expiry
         credentials = credentials.with_token_uri(token_uri)

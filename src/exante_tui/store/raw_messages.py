@@ -14,7 +14,7 @@ from sqlmodel import Session
 from exante_tui.store.models import OutboundRawChunk
 
 CHUNK_BYTES = 1024 * 1024
-_CHUNKS = OutboundRawChunk.__table__  # type: ignore[attr-defined]
+_CHUNKS = OutboundRawChunk.metadata.tables["outboundrawchunk"]
 _INSERT = insert(_CHUNKS)
 """One statement, compiled once, for every piece (a piece at a time: never all at once)."""
 
