@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint screenshots install
+.PHONY: demo test lint size screenshots install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# The size rule (not yet part of lint: some modules and functions still break it).
+size: $(STAMP)
+	$(BIN)/python scripts/check_size.py
 
 # The suite runs twice: on SQLite, then on a throwaway PostgreSQL server (tests/pg.py).
 test: lint
