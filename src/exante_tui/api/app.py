@@ -33,7 +33,7 @@ from exante_tui.api.failures import InternalErrors, routing_error
 from exante_tui.api.limits import BodyLimit, MiB, declared_length
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.core.contract import DraftRequest, SendRequest, SendResponse
-from exante_tui.core.errors import AuthFailure, SendError
+from exante_tui.core.errors import SendError
 from exante_tui.core.json_input import load_json
 from exante_tui.core.prepare import PrepareRequest
 from exante_tui.core.validation import parse_model, parse_send_request
@@ -123,9 +123,8 @@ def max_body_from_env() -> int:
 def error_response(request: Request, exc: Exception) -> JSONResponse:
     """A ``SendError`` in the one error shape, with ``WWW-Authenticate`` for Bearer problems."""
     assert isinstance(exc, SendError)
-    status = 502 if isinstance(exc, AuthFailure) else exc.http_status
     headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, BearerError) else None
-    return JSONResponse(exc.to_payload(), status, headers=headers)
+    return JSONResponse(exc.to_payload(), exc.http_status, headers=headers)
 
 
 def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:

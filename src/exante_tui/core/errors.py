@@ -85,10 +85,14 @@ class ProviderFailure(SendError):
 
 
 class AuthFailure(SendError):
-    """The account's credentials are missing, expired or revoked."""
+    """The sending account's Gmail credentials are missing, expired or revoked.
+
+    HTTP 502: the failure is upstream, not the caller's, so it is not a 401 (which would
+    tell the client to change its own token; that is `api.errors.Unauthorized`).
+    """
 
     code = "auth_error"
-    http_status = 401
+    http_status = 502
     exit_code = 1
 
 
