@@ -253,9 +253,13 @@ def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, i
         "outbox": select(func.count()).select_from(OutboundEmail),
     }
     if account_id is not None:
-        owners = {"drafts": Draft, "conversations": Conversation, "unread": Conversation}
-        owners["outbox"] = OutboundEmail
-        queries = {k: q.where(owners[k].account_id == account_id) for k, q in queries.items()}
+        owner = {
+            "drafts": col(Draft.account_id),
+            "conversations": col(Conversation.account_id),
+            "unread": col(Conversation.account_id),
+            "outbox": col(OutboundEmail.account_id),
+        }
+        queries = {k: q.where(owner[k] == account_id) for k, q in queries.items()}
     with store.session() as session:
         return {name: int(session.exec(query).one()) for name, query in queries.items()}
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    String,
     and_,
     bindparam,
     func,
@@ -92,13 +93,13 @@ def _matching(dialect: str, expressions: list[str]) -> Any:
     """A select of the conversations whose document matches all ``expressions``."""
     if dialect == "sqlite":
         index: Any = table(SEARCH_TABLE, literal_column("rowid"))
-        expression = bindparam("fts", " AND ".join(expressions), unique=True)
-        match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(expression)
+        fts = bindparam("fts", " AND ".join(expressions), type_=String, unique=True)
+        match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(fts)
         return select(literal_column("rowid")).select_from(index).where(match)
     index = table(SEARCH_TABLE, literal_column("conversation_id"))
     query = func.to_tsquery("simple", " & ".join(expressions))
-    match = literal_column("document").op("@@")(query)
-    return select(literal_column("conversation_id")).select_from(index).where(match)
+    matches = literal_column("document").op("@@")(query)
+    return select(literal_column("conversation_id")).select_from(index).where(matches)
 
 
 def _key(dialect: str) -> Any:
@@ -117,7 +118,7 @@ def _row_condition(term: Term) -> ColumnElement[bool]:
         condition = col(Conversation.last_message_at) < _day_start(term.value)
     else:  # account
         pattern = f"%{term.value.lower()}%"
-        accounts = select(Account.id).where(func.lower(Account.email).like(pattern))
+        accounts = select(col(Account.id)).where(func.lower(Account.email).like(pattern))
         condition = col(Conversation.account_id).in_(accounts)
     return not_(condition) if term.negated else condition
 

@@ -160,7 +160,7 @@ class MainScreen(Screen[None]):
             label = f"{view.title} {counts[name]}"
             if name == "conversations" and counts["unread"]:
                 label += f" ({counts['unread']} unread)"
-            tabs.query_one(f"#{name}", Tab).label = Text(label)  # type: ignore[assignment]
+            tabs.query_one(f"#{name}", Tab).label = Text(label)
         self.title = f"exante · {self.account.email if self.account else 'all accounts'}"
 
     def action_switch_account(self) -> None:

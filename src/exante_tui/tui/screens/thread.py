@@ -62,7 +62,12 @@ class ThreadScreen(Screen[None]):
     BINDINGS = [
         Binding("j,n", "move(1)", "Next", tooltip="Focus the next message"),
         Binding("k,p", "move(-1)", "Previous", tooltip="Focus the previous message"),
-        Binding("space", "toggle", "Open/close", tooltip="Expand or collapse the focused message"),
+        Binding(
+            "space",
+            "toggle_message",
+            "Open/close",
+            tooltip="Expand or collapse the focused message",
+        ),
         Binding("r", "reply(False)", "Reply", tooltip="Reply to the focused message's sender"),
         Binding(
             "R", "reply(True)", "Reply all", tooltip="Reply to everyone on the focused message"
@@ -158,7 +163,7 @@ class ThreadScreen(Screen[None]):
         start = len(self.messages) - 1 if index is None else index
         self.focus_message(max(0, min(len(self.messages) - 1, start + step)))
 
-    def action_toggle(self) -> None:
+    def action_toggle_message(self) -> None:
         index = self.focused_index
         if index is not None:
             collapsible = self.query_one(f"#message-{index}", Collapsible)
@@ -169,7 +174,7 @@ class ThreadScreen(Screen[None]):
             collapsible.collapsed = not expand
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("reply", "forward", "open_html", "links", "move", "toggle"):
+        if action in ("reply", "forward", "open_html", "links", "move", "toggle_message"):
             return bool(self.messages)
         if action == "save_attachment":
             return any(message.attachments for message in self.messages)
