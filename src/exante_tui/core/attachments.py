@@ -118,16 +118,16 @@ def check_attachment_sizes(attachments: list[Attachment]) -> None:
         raise ValidationFailed("The message is larger than Gmail accepts.", details)
 
 
-def check_message_size(raw: bytes, attachments: list[dict[str, object]]) -> None:
+def check_message_size(raw: bytes, attachments: list[Attachment]) -> None:
     """Refuse a whole message over Gmail's limit, naming its largest attachment."""
     if len(raw) <= GMAIL_MAX_MESSAGE_BYTES:
         return
     field = "attachments"
     note = ""
     if attachments:
-        index = max(range(len(attachments)), key=lambda i: int(attachments[i]["size"]))  # type: ignore[call-overload]
+        index = max(range(len(attachments)), key=lambda i: len(attachments[i].data))
         field = f"attachments[{index}]"
-        note = f"; the largest attachment is {attachments[index]['filename']!r}"
+        note = f"; the largest attachment is {attachments[index].filename!r}"
     raise ValidationFailed(
         "The message is larger than Gmail accepts.",
         [ErrorDetail(field, f"the message is {len(raw) / MiB:.1f} MiB, over Gmail's 35 MiB{note}")],

@@ -33,7 +33,7 @@ class DraftState(enum.StrEnum):
 def not_final() -> list[ColumnElement[bool]]:
     """SQL conditions: nobody is sending the draft and it has no live send record."""
     live_record = exists().where(
-        OutboundEmail.draft_uid == Draft.id, OutboundEmail.status != SendStatus.FAILED
+        col(OutboundEmail.draft_uid) == Draft.id, col(OutboundEmail.status) != SendStatus.FAILED
     )
     return [
         col(Draft.claimed_by).is_(None),

@@ -131,7 +131,7 @@ class Drafts:
         The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database
         (SQLite) for the transaction, so no scheduler can claim the draft in between.
         """
-        touched = session.exec(  # type: ignore[call-overload]
+        touched = session.exec(
             update(Draft)
             .where(col(Draft.id) == draft_uid, *not_final())
             .values(updated_at=utcnow())

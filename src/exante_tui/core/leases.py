@@ -40,7 +40,7 @@ class DraftLeases:
         """Take or renew the hold; ``EDITABLE`` when held, else what stands in the way."""
         now = self.clock()
         with self.store.session() as session:
-            taken = session.exec(  # type: ignore[call-overload]
+            taken = session.exec(
                 update(Draft)
                 .where(col(Draft.id) == draft_uid, hold_free(now, self.holder), *not_final())
                 .values(held_by=self.holder, held_until=now + LEASE_TIME)
@@ -54,7 +54,7 @@ class DraftLeases:
     def release(self, draft_uid: uuid.UUID) -> None:
         """Give the hold up (nothing happens when it is not ours any more)."""
         with self.store.session() as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(Draft)
                 .where(col(Draft.id) == draft_uid, col(Draft.held_by) == self.holder)
                 .values(held_by=None, held_until=None)

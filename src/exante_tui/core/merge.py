@@ -112,7 +112,7 @@ def read_rows(path: str, limit: int | None = None) -> list[tuple[int, dict[str, 
     except UnicodeDecodeError:
         raise _bad_rows("is not UTF-8 text") from None
     reader = _json_lines if text.lstrip().startswith("{") else _csv_rows
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, row in reader(text):
         if limit is not None and len(rows) >= limit:
             break
@@ -350,7 +350,7 @@ class Merge:
         queued = 0
         with self.store.session() as session:
             for start in range(0, len(keys), _CHUNK):
-                result = session.exec(  # type: ignore[call-overload]
+                result = session.exec(
                     update(Draft)
                     .where(
                         col(Draft.merge_template_id) == template_id,
@@ -372,7 +372,7 @@ class Merge:
                 chunk = keys[start : start + _CHUNK]
                 query = select(
                     func.count(),
-                    func.count(Draft.outbound_email_uid),
+                    func.count(col(Draft.outbound_email_uid)),
                     func.count().filter(waiting),
                 ).where(Draft.merge_template_id == template_id, col(Draft.merge_key).in_(chunk))
                 count, with_record, queued = session.exec(query).one()

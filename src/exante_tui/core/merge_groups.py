@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+import sqlalchemy
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -36,7 +37,7 @@ class MergeGroup:
         return self.total - self.sent - self.scheduled
 
 
-def _unsent(template_id: uuid.UUID) -> list[object]:
+def _unsent(template_id: uuid.UUID) -> list[ColumnElement[bool]]:
     return [
         col(Draft.merge_template_id) == template_id,
         col(Draft.outbound_email_uid).is_(None),
@@ -55,19 +56,21 @@ class MergeGroups:
         """Every template with merge drafts, by name."""
         waiting = col(Draft.outbound_email_uid).is_(None) & col(Draft.planned_send_at).is_not(None)
         query = (
-            select(
-                Template.id,
-                Template.name,
+            sqlalchemy.select(
+                col(Template.id),
+                col(Template.name),
                 func.count(),
-                func.count(Draft.outbound_email_uid),
+                func.count(col(Draft.outbound_email_uid)),
                 func.count().filter(waiting),
             )
             .join(Template, col(Draft.merge_template_id) == Template.id)
             .group_by(col(Template.id), col(Template.name))
             .order_by(col(Template.name))
         )
+        # Five columns: SQLModel types select() and exec() for up to four, so this one runs as
+        # a plain SQLAlchemy select on the session's connection.
         with self.store.session() as session:
-            return [MergeGroup(*row) for row in session.exec(query)]
+            return [MergeGroup(*row) for row in session.connection().execute(query)]
 
     def drafts(self, template_id: uuid.UUID) -> Sequence[Draft]:
         """The group's drafts, by key."""
@@ -86,12 +89,12 @@ class MergeGroups:
     def cancel(self, template_id: uuid.UUID) -> int:
         """Delete the group's unsent drafts; how many."""
         with self.store.session() as session:
-            result = session.exec(delete(Draft).where(*_unsent(template_id)))  # type: ignore[call-overload]
+            result = session.exec(delete(Draft).where(*_unsent(template_id)))
             return int(result.rowcount)
 
     def _set_schedule(self, template_id: uuid.UUID, when: datetime | None) -> int:
         with self.store.session() as session:
-            result = session.exec(  # type: ignore[call-overload]
+            result = session.exec(
                 update(Draft)
                 .where(*_unsent(template_id))
                 .values(planned_send_at=when, updated_at=self.clock())

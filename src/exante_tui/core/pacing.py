@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from exante_tui.store.models import Account, OutboundEmail, SendStatus
@@ -91,9 +91,12 @@ def _full_until(
 ) -> datetime | None:
     """None while the account made fewer than ``limit`` sends since ``since``; otherwise
     when the send that must leave the window (for one more to fit) was attempted."""
-    where = [OutboundEmail.account_id == account_id, col(OutboundEmail.attempted_at) > since]
+    where: list[ColumnElement[bool]] = [
+        col(OutboundEmail.account_id) == account_id,
+        col(OutboundEmail.attempted_at) > since,
+    ]
     if counted_only:
-        where.append(OutboundEmail.status != SendStatus.FAILED)
+        where.append(col(OutboundEmail.status) != SendStatus.FAILED)
     count = int(session.exec(select(func.count()).where(*where)).one())
     if count < limit:
         return None

@@ -3,7 +3,9 @@ recorded, and refuse it unless its headers are exactly the ones that were valida
 
 from __future__ import annotations
 
+from email.headerregistry import AddressHeader
 from email.parser import BytesHeaderParser
+from typing import cast
 
 from exante_tui.core.addresses import bare_address
 from exante_tui.core.errors import ErrorDetail, ValidationFailed
@@ -36,7 +38,8 @@ def _addresses(values: list[str]) -> set[str]:
     found: set[str] = set()
     for value in values:
         header = HEADERS("To", value)
-        found |= {a.addr_spec.lower() for a in header.addresses}  # type: ignore[attr-defined]
+        to = cast(AddressHeader, header)  # the registry's class for "To" is an AddressHeader
+        found |= {a.addr_spec.lower() for a in to.addresses}
     return found
 
 

@@ -20,7 +20,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from exante_tui.core.attachments import (
     attachment_size_details,
@@ -248,7 +248,7 @@ class SendCore:
         attachments = session.exec(
             select(DraftAttachment)
             .where(DraftAttachment.draft_id == draft.id)
-            .order_by(DraftAttachment.position)
+            .order_by(col(DraftAttachment.position))
         ).all()
         decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
         # A draft goes as saved: its subject may be empty (the composer asks first).
@@ -323,7 +323,7 @@ class SendCore:
         message, fields = prepared.message, prepared.fields
         raw = build_message(message)
         check_built_message(raw, message)
-        check_message_size(raw, prepared.attachment_meta)
+        check_message_size(raw, message.attachments)
         record = OutboundEmail(
             account_id=prepared.account.id,
             from_address=message.from_address,

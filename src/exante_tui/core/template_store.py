@@ -130,7 +130,7 @@ class Templates:
         """Delete a template; drafts it made stay, as ordinary drafts."""
         template = self.get(name_or_uid)
         with self.store.session() as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(Draft)
                 .where(col(Draft.merge_template_id) == template.id)
                 .values(merge_template_id=None, merge_key=None)

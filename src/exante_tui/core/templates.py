@@ -22,6 +22,7 @@ from typing import Any
 from jinja2 import (
     StrictUndefined,
     TemplateError,
+    TemplateRuntimeError,
     TemplateSyntaxError,
     Undefined,
     UndefinedError,
@@ -93,7 +94,7 @@ class _PathUndefined(StrictUndefined):
         hint: str | None = None,
         obj: Any = missing,
         name: str | None = None,
-        exc: type[TemplateError] = UndefinedError,
+        exc: type[TemplateRuntimeError] = UndefinedError,
     ) -> None:
         super().__init__(hint, obj, name, exc)
         if hint is None and exc is UndefinedError and name is not None:
@@ -104,7 +105,9 @@ class _PathUndefined(StrictUndefined):
                 path = f"context.{name}"
             else:
                 return
-            self._undefined_exception = functools.partial(_MissingValue, path)
+            # Jinja raises ``self._undefined_exception(message)``: any such callable works,
+            # though Jinja annotates the slot as an exception class.
+            self._undefined_exception = functools.partial(_MissingValue, path)  # type: ignore[assignment]
 
 
 class _Environment(SandboxedEnvironment):

@@ -37,7 +37,7 @@ def queue_send(
     """
     when = now + delay
     with store.session() as session:
-        queued = session.exec(  # type: ignore[call-overload]
+        queued = session.exec(
             update(Draft)
             .where(col(Draft.id) == draft_uid, hold_free(now, holder), *not_final())
             .values(planned_send_at=when, undo_send=True, held_by=None, held_until=None)
@@ -56,7 +56,7 @@ def undo_send(store: Store, draft_uid: uuid.UUID, previous: datetime | None, now
     is dropped). False when too late: a scheduler has it, or it went."""
     restored = previous if previous is not None and previous > now else None
     with store.session() as session:
-        undone = session.exec(  # type: ignore[call-overload]
+        undone = session.exec(
             update(Draft)
             .where(col(Draft.id) == draft_uid, col(Draft.undo_send), *not_final())
             .values(planned_send_at=restored, undo_send=False)
@@ -67,7 +67,7 @@ def undo_send(store: Store, draft_uid: uuid.UUID, previous: datetime | None, now
 def send_waiting_now(store: Store, draft_uids: Collection[uuid.UUID], now: datetime) -> None:
     """Make the waiting sends among ``draft_uids`` due at ``now`` (their window is cut short)."""
     with store.session() as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Draft)
             .where(col(Draft.id).in_(list(draft_uids)), col(Draft.undo_send), *not_final())
             .values(planned_send_at=now)

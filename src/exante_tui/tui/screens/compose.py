@@ -53,8 +53,9 @@ from exante_tui.core.contract import SendResponse
 from exante_tui.core.draft_state import DraftState
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.errors import Conflict, SendError
+from exante_tui.core.html_text import html_to_text
 from exante_tui.core.leases import RENEW_EVERY, DraftLeases
-from exante_tui.core.mime import Attachment, html_to_text
+from exante_tui.core.mime import Attachment
 from exante_tui.core.scheduler import new_worker_id
 from exante_tui.core.signatures import signed_body, text_signature
 from exante_tui.core.undo_send import queue_send
@@ -181,7 +182,8 @@ class ComposeScreen(Screen[None]):
         self.signature: str | None = None
         """The signature block put in a new message's body, if any."""
         # Focus lands on the first field as the screen shows, before keys typed after ``n``.
-        self.AUTO_FOCUS = "#body" if content.to else "#to-input"
+        # Textual reads AUTO_FOCUS from the instance when it composes; it declares a ClassVar.
+        self.AUTO_FOCUS = "#body" if content.to else "#to-input"  # type: ignore[misc]
         self.holder = new_worker_id()
         """This composer's name on the draft's hold."""
         self.read_only: DraftState | None = None
@@ -549,8 +551,14 @@ class ComposeScreen(Screen[None]):
             return
         self.app.push_screen(
             ConfirmScreen("The subject is empty. Send without a subject?"),
-            lambda yes: self._start_send() if yes else self.query_one("#subject").focus(),
+            self._send_if_confirmed,
         )
+
+    def _send_if_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self._start_send()
+        else:
+            self.query_one("#subject").focus()
 
     def _start_send(self) -> None:
         draft_uid = self.save_now(force=True)

@@ -103,9 +103,10 @@ class ThreadScreen(Screen[None]):
             for n, message in enumerate(self.messages):
                 title = f"{message.from_address}  ·  {relative(message.date, now)}"
                 newest = n == len(self.messages) - 1
-                with Collapsible(
-                    title=Content(clean(title)), collapsed=not newest, id=f"message-{n}"
-                ):
+                # Content keeps stored text plain (never markup); Textual renders it as a
+                # title though it annotates title as str.
+                plain = Content(clean(title))
+                with Collapsible(title=plain, collapsed=not newest, id=f"message-{n}"):  # type: ignore[arg-type]
                     yield Static(_headers(message), classes="headers")
                     yield Static(
                         literal(readable_body(message).rstrip(), body=True), classes="body"

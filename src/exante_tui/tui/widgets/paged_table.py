@@ -12,6 +12,7 @@ from textual import events, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from exante_tui.display import clean
 
@@ -89,7 +90,7 @@ class PagedTable(DataTable[str | Text]):
         slack = max(self.FLEX_MIN, event.size.width - fixed - padding - 2)
         for n, (_label, width) in enumerate(self._columns):
             if width is None:
-                self.columns[str(n)].width = slack  # type: ignore[index]
+                self.columns[ColumnKey(str(n))].width = slack
         self._require_update_dimensions = True
         self.refresh()
 
