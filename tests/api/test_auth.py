@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from builders import add_thread
 from exante_tui.api.tokens import ApiTokens
-from exante_tui.core.errors import Conflict, NotFound, ValidationFailed
+from exante_tui.errors import Conflict, NotFound, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 from exante_tui.store.models import Account

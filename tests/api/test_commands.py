@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.cli import server as commands
-from exante_tui.core.errors import ValidationFailed
+from exante_tui.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.db import alembic_config
 from exante_tui.store.search import include_in_autogenerate

@@ -80,7 +80,7 @@ async def test_a_stalled_body_is_answered_408_in_the_error_shape() -> None:
 
     from exante_tui.api.app import error_response
     from exante_tui.api.limits import BodyLimit
-    from exante_tui.core.errors import SendError
+    from exante_tui.errors import SendError
 
     async def endpoint(request: Request) -> JSONResponse:
         return JSONResponse({"read": len(await request.body())})

@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from builders import add_thread, b64, stored_raw
-from exante_tui.core.errors import ValidationFailed
 from exante_tui.core.mime import OutgoingMessage, build_message
 from exante_tui.core.parse_back import check_built_message
 from exante_tui.core.validation import parse_send_request
+from exante_tui.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import Account, EmailMessage, OutboundEmail
 from fakes.gmail_server import FakeGmail

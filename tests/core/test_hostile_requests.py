@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exante_tui.core.errors import SendError
+from exante_tui.errors import SendError
 from exante_tui.services import Services
 from fakes.gmail_server import FakeGmail
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from exante_tui.core.errors import Conflict, ProviderFailure
+from exante_tui.errors import Conflict, ProviderFailure
 from exante_tui.services import Services
 from exante_tui.store.models import Account, OutboundEmail, SendStatus
 from fakes.gmail_server import FakeGmail

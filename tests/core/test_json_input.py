@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exante_tui.core.errors import ValidationFailed
 from exante_tui.core.json_input import MAX_DEPTH, load_json
+from exante_tui.errors import ValidationFailed
 
 
 def refusal(data: bytes) -> dict[str, str]:

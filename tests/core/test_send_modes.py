@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from builders import add_thread, b64, stored_raw, write_token_file
-from exante_tui.core.errors import AuthFailure, NotFound, ProviderFailure, ValidationFailed
+from exante_tui.errors import AuthFailure, NotFound, ProviderFailure, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import (
     Account,

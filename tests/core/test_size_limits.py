@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from builders import b64
-from exante_tui.core.errors import ValidationFailed
+from exante_tui.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import Account, OutboundEmail
 from fakes.gmail_server import FakeGmail

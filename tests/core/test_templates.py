@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.templates import nest, render, used_fields
+from exante_tui.errors import ErrorDetail, ValidationFailed
 
 INVOICE = {
     "customer": {"name": "Contoso"},

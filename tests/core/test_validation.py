@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from builders import b64
-from exante_tui.core.errors import ValidationFailed
 from exante_tui.core.validation import parse_send_request
+from exante_tui.errors import ValidationFailed
 
 ACCOUNT = str(uuid.uuid4())
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from crash.support import records, sent_message_ids
-from exante_tui.core.errors import Conflict, ProviderFailure
 from exante_tui.core.reconcile import reconcile
 from exante_tui.core.send import SendCore
+from exante_tui.errors import Conflict, ProviderFailure
 from exante_tui.providers.gmail import GmailTransport
 from exante_tui.services import Services
 from exante_tui.store.models import Account, OutboundEmail, SendStatus

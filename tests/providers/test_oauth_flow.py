@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exante_tui.core.errors import AuthFailure, ValidationFailed
+from exante_tui.errors import AuthFailure, ValidationFailed
 from exante_tui.providers.auth import GMAIL_SCOPES, authorize
 from exante_tui.providers.base import TransportAuthError
 from exante_tui.providers.tokens import TokenFileError

@@ -10,11 +10,11 @@ import pytest
 from crash.support import add_scheduled_drafts, drafts, records
 from exante_tui.core.draft_state import DraftState
 from exante_tui.core.drafts import DraftContent
-from exante_tui.core.errors import Conflict
 from exante_tui.core.leases import LEASE_TIME, DraftLeases
 from exante_tui.core.scheduler import Scheduler
 from exante_tui.core.send import SendCore
 from exante_tui.core.undo_send import queue_send, send_waiting_now, undo_send
+from exante_tui.errors import Conflict
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Draft
 from fakes.gmail_server import FakeGmail

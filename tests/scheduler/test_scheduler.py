@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from crash.support import add_scheduled_drafts, drafts, records
-from exante_tui.core.errors import NotFound, ProviderFailure, ValidationFailed
 from exante_tui.core.scheduler import Scheduler, cancel_schedule
+from exante_tui.errors import NotFound, ProviderFailure, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Draft, OutboundEmail, SendStatus
 from fakes.gmail_server import FakeGmail

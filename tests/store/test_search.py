@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from exante_tui.core.errors import ValidationFailed
+from exante_tui.errors import ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Conversation, EmailMessage

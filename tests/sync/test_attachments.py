@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from builders import add_thread
-from exante_tui.core.errors import Conflict, NotFound, ValidationFailed
+from exante_tui.errors import Conflict, NotFound, ValidationFailed
 from exante_tui.services import Services
 from exante_tui.store.models import Account, EmailMessage
 from exante_tui.sync import message_attachments, save_attachment

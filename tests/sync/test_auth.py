@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from exante_tui.config import Settings
-from exante_tui.core.errors import AuthFailure
+from exante_tui.errors import AuthFailure
 from exante_tui.services import Services
 from exante_tui.store.models import Account
 from exante_tui.sync import run_sync

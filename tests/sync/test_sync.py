@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from exante_tui.core.errors import NotFound, ProviderFailure, ValidationFailed
+from exante_tui.errors import NotFound, ProviderFailure, ValidationFailed
 from exante_tui.providers.gmail import batch_uri, build_service
 from exante_tui.providers.policy import GmailPolicy, QuotaBucket
 from exante_tui.services import Services

@@ -33,10 +33,10 @@ from exante_tui.api.failures import InternalErrors, routing_error
 from exante_tui.api.limits import BodyLimit, MiB, declared_length
 from exante_tui.api.tokens import ApiTokens
 from exante_tui.core.contract import DraftRequest, SendRequest, SendResponse
-from exante_tui.core.errors import SendError
 from exante_tui.core.json_input import load_json
 from exante_tui.core.prepare import PrepareRequest
 from exante_tui.core.validation import parse_model, parse_send_request
+from exante_tui.errors import SendError
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 

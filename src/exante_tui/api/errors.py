@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel
 
-from exante_tui.core.errors import SendError
+from exante_tui.errors import SendError
 
 
 @dataclass

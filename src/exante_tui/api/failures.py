@@ -1,5 +1,6 @@
-"""Every answer of the HTTP front end in the one error shape (DESIGN §5): routing errors
-(404, 405) and the unexpected (500 ``internal_error``, its traceback in the log only)."""
+"""Every answer of the HTTP front end in the one error shape (docs/architecture.md,
+"Errors"): routing errors (404, 405) and the unexpected (500 ``internal_error``, its
+traceback in the log only)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exante_tui.core.errors import ErrorDetail, InternalError, NotFound, SendError, ValidationFailed
+from exante_tui.errors import ErrorDetail, InternalError, NotFound, SendError, ValidationFailed
 
 log = logging.getLogger("exante_tui.api")
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exante_tui.api.errors import BodyTimeout, BodyTooLarge
-from exante_tui.core.errors import ErrorDetail
+from exante_tui.errors import ErrorDetail
 
 MiB = 1024 * 1024
 BODY_IDLE_TIMEOUT = 30.0

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from exante_tui.api.errors import Forbidden
 from exante_tui.core.addresses import bare_address, check_address
 from exante_tui.core.contract import ComposedFields
-from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from exante_tui.core.replies import resolve_reply
+from exante_tui.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from exante_tui.store.api_tokens import ApiToken
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft

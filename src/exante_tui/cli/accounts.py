@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import account_json, add_json_flag, emit, print_table
-from exante_tui.core.errors import ErrorDetail
+from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -63,7 +63,7 @@ def cmd_accounts_list(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
     """Forget an account and its local data, after confirmation."""
-    from exante_tui.core.errors import NotFound
+    from exante_tui.errors import NotFound
     from exante_tui.store import queries
 
     account = queries.account_by_email(services.store, args.email.strip().lower())

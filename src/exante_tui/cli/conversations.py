@@ -30,8 +30,8 @@ def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
-    from exante_tui.core.errors import ErrorDetail, NotFound
     from exante_tui.core.html_text import readable_body
+    from exante_tui.errors import ErrorDetail, NotFound
     from exante_tui.store import queries
 
     uid = parse_uid(args.uid, "conversation_uid")

@@ -30,7 +30,7 @@ from exante_tui.cli import (
     worker,
 )
 from exante_tui.cli.output import print_json, say
-from exante_tui.core.errors import ErrorDetail, InternalError, SendError
+from exante_tui.errors import ErrorDetail, InternalError, SendError
 
 if TYPE_CHECKING:
     from exante_tui.services import Services

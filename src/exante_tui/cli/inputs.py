@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.errors import ErrorDetail, ValidationFailed
 
 
 class UsageError(ValidationFailed):

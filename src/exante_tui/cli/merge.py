@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import iso, print_json
-from exante_tui.core.errors import ErrorDetail
+from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.core.merge import MergePlan, MergeRow, Progress

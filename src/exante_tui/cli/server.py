@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
-from exante_tui.core.errors import ErrorDetail
+from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.services import Services

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exante_tui.cli.inputs import UsageError
-from exante_tui.core.errors import ErrorDetail
+from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.config import Settings

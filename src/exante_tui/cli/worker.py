@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 def cmd_worker(services: Services, args: argparse.Namespace) -> int:
-    from exante_tui.core.errors import Conflict
     from exante_tui.core.reconcile import reconcile
     from exante_tui.core.scheduler import CLAIM_TIMEOUT, Scheduler
+    from exante_tui.errors import Conflict
 
     claim_timeout = (
         CLAIM_TIMEOUT if args.claim_timeout is None else timedelta(seconds=args.claim_timeout)

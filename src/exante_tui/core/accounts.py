@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from exante_tui.config import Settings
 from exante_tui.core.addresses import bare_address, check_address
-from exante_tui.core.errors import (
+from exante_tui.core.text_fields import header_problem
+from exante_tui.errors import (
     AuthFailure,
     Conflict,
     ErrorDetail,
@@ -18,7 +19,6 @@ from exante_tui.core.errors import (
     ProviderFailure,
     ValidationFailed,
 )
-from exante_tui.core.text_fields import header_problem
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Provider
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.text_fields import header_problem
+from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from sqlalchemy import exists, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from exante_tui.core.errors import Conflict, ErrorDetail, NotFound
+from exante_tui.errors import Conflict, ErrorDetail, NotFound
 from exante_tui.store.models import Draft, OutboundEmail, SendStatus
 
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import DraftRequest
 from exante_tui.core.draft_state import draft_state, final_conflict, missing_draft, not_final
-from exante_tui.core.errors import ErrorDetail, NotFound
 from exante_tui.core.mime import Attachment
 from exante_tui.core.validation import parse_model
+from exante_tui.errors import ErrorDetail, NotFound
 from exante_tui.store.db import Store
 from exante_tui.store.models import (
     Account,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.text_fields import has_surrogate
 from exante_tui.core.validation import field_path
+from exante_tui.errors import ErrorDetail, ValidationFailed
 
 MAX_DEPTH = 64
 """Deepest nesting accepted; a send request needs three levels, a template context a few."""

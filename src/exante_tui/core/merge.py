@@ -28,12 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from exante_tui.core.drafts import reply_account
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.prepare import Preparer
 from exante_tui.core.replies import reply_subject
 from exante_tui.core.template_store import Templates
 from exante_tui.core.templates import nest
 from exante_tui.core.validation import mode_details
+from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.store.db import Store
 from exante_tui.store.models import Conversation, Draft, DraftAttachment, EmailMessage, Template
 from exante_tui.store.types import utcnow

@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from exante_tui.core.errors import Conflict
 from exante_tui.core.merge import Merge, Progress
 from exante_tui.core.pacing import Hold, Pace
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
 from exante_tui.core.send import SendCore
+from exante_tui.errors import Conflict
 
 
 @dataclass

@@ -8,8 +8,8 @@ from email.parser import BytesHeaderParser
 from typing import cast
 
 from exante_tui.core.addresses import bare_address
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.mime import OutgoingMessage
+from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.mail.headers import HEADERS, READ_POLICY
 
 _ALWAYS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type"}

@@ -16,11 +16,11 @@ from sqlmodel import Session
 
 from exante_tui.core.contract import Address, DraftRequest, HeaderText
 from exante_tui.core.drafts import reply_account
-from exante_tui.core.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.core.signatures import append_signature
 from exante_tui.core.template_store import Templates, template_fields
 from exante_tui.core.templates import render
 from exante_tui.core.validation import parse_model, parse_send_request
+from exante_tui.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Template
 

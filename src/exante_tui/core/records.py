@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import SendResponse
 from exante_tui.core.crash import crash_point
-from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, ProviderFailure
 from exante_tui.core.history import bodies_of, record_sent_message
 from exante_tui.core.replies import resolve_reply
+from exante_tui.errors import Conflict, ErrorDetail, NotFound, ProviderFailure
 from exante_tui.providers.base import Delivery
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft, OutboundEmail, SendStatus

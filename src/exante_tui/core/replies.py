@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from exante_tui.core.errors import ErrorDetail, NotFound, ValidationFailed
+from exante_tui.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.store.models import Account, Conversation, EmailMessage
 
 FIELD = "reply_to_message_uid"

@@ -35,10 +35,10 @@ from sqlmodel import col, select
 
 from exante_tui.core.contract import SendResponse
 from exante_tui.core.draft_state import hold_free, not_final
-from exante_tui.core.errors import Conflict, ErrorDetail, NotFound, SendError
 from exante_tui.core.pacing import Hold, Pace, Pacer
 from exante_tui.core.reconcile import reconcile
 from exante_tui.core.send import STALE_AFTER, SendCore
+from exante_tui.errors import Conflict, ErrorDetail, NotFound, SendError
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft
 

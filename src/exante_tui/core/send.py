@@ -30,13 +30,6 @@ from exante_tui.core.attachments import (
 from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
 from exante_tui.core.crash import crash_point
 from exante_tui.core.drafts import draft_fields
-from exante_tui.core.errors import (
-    AuthFailure,
-    ErrorDetail,
-    NotFound,
-    ProviderFailure,
-    ValidationFailed,
-)
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.mime import (
     Attachment,
@@ -62,6 +55,13 @@ from exante_tui.core.validation import (
     parse_model,
     parse_send_request,
     request_hash,
+)
+from exante_tui.errors import (
+    AuthFailure,
+    ErrorDetail,
+    NotFound,
+    ProviderFailure,
+    ValidationFailed,
 )
 from exante_tui.providers.base import (
     ProgressCallback,

@@ -9,8 +9,8 @@ import html
 
 from sqlmodel import select
 
-from exante_tui.core.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.core.text_fields import check_body_text
+from exante_tui.errors import ErrorDetail, NotFound, ValidationFailed
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from exante_tui.core.contract import AttachmentIn
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
 from exante_tui.core.templates import check_syntax
 from exante_tui.core.text_fields import check_header_text
 from exante_tui.core.validation import parse_model
+from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft, Template
 

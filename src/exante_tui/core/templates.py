@@ -33,7 +33,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from jinja2.utils import missing
 from markdown_it import MarkdownIt
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.errors import ErrorDetail, ValidationFailed
 
 TEXT_FIELDS = ("subject", "body_text", "body_markdown")
 """Fields rendered as plain text (no escaping)."""

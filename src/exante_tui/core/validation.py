@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from exante_tui.core.attachments import MiB, decoded_size, encoded_size
 from exante_tui.core.contract import ComposedFields, SendRequest
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.mail.limits import GMAIL_MAX_MESSAGE_BYTES
 
 MAX_RECIPIENTS = 500  # Gmail refuses messages with more recipients than this

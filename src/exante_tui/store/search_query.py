@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from exante_tui.core.errors import ErrorDetail, ValidationFailed
+from exante_tui.errors import ErrorDetail, ValidationFailed
 
 TEXT_FIELDS = ("from", "to", "subject", "filename", "label")
 """Operators whose value is words to find in one part of the conversation."""

@@ -20,7 +20,8 @@ from typing import Any
 from sqlmodel import select
 
 from exante_tui.core.accounts import reconnect_failure
-from exante_tui.core.errors import (
+from exante_tui.core.mime import Attachment
+from exante_tui.errors import (
     Conflict,
     ErrorDetail,
     NotFound,
@@ -28,7 +29,6 @@ from exante_tui.core.errors import (
     SendError,
     ValidationFailed,
 )
-from exante_tui.core.mime import Attachment
 from exante_tui.private_files import open_new
 from exante_tui.providers.base import TransportAuthError, TransportError
 from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy, bucket_for

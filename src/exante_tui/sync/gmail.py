@@ -19,7 +19,7 @@ from typing import Any
 
 from googleapiclient.http import HttpRequest
 
-from exante_tui.core.errors import SendError
+from exante_tui.errors import SendError
 from exante_tui.providers.base import TransportError
 from exante_tui.providers.policy import GmailPolicy
 from exante_tui.store.db import Store

@@ -19,12 +19,12 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
-from exante_tui.core.errors import Conflict
 from exante_tui.core.mime import Attachment
 from exante_tui.core.responses import forward_content, reply_content
 from exante_tui.core.scheduler import ScheduledSend, Scheduler
 from exante_tui.core.undo_send import send_waiting_now, undo_send
 from exante_tui.display import clean
+from exante_tui.errors import Conflict
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage

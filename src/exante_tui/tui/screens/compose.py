@@ -52,13 +52,13 @@ from textual.worker import Worker, WorkerState
 from exante_tui.core.contract import SendResponse
 from exante_tui.core.draft_state import DraftState
 from exante_tui.core.drafts import DraftContent
-from exante_tui.core.errors import Conflict, SendError
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.leases import RENEW_EVERY, DraftLeases
 from exante_tui.core.mime import Attachment
 from exante_tui.core.scheduler import new_worker_id
 from exante_tui.core.signatures import signed_body, text_signature
 from exante_tui.core.undo_send import queue_send
+from exante_tui.errors import Conflict, SendError
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.tui.format import local_time, relative

@@ -14,8 +14,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from exante_tui.core.errors import SendError, ValidationFailed
 from exante_tui.core.scheduler import cancel_schedule
+from exante_tui.errors import SendError, ValidationFailed
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen

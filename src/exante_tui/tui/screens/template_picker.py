@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from exante_tui.core.errors import ValidationFailed
 from exante_tui.core.template_store import template_fields
 from exante_tui.core.templates import Rendered, nest, render, used_fields
+from exante_tui.errors import ValidationFailed
 from exante_tui.store.models import Template
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Collapsible, Footer, Header, Static
 
-from exante_tui.core.errors import SendError
 from exante_tui.core.html_text import message_links, readable_body
 from exante_tui.display import clean
+from exante_tui.errors import SendError
 from exante_tui.store import queries
 from exante_tui.store.models import EmailMessage
 from exante_tui.tui.browser import open_in_browser, write_private_html

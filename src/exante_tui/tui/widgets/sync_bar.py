@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from exante_tui.core.errors import SendError
+from exante_tui.errors import SendError
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Provider
 from exante_tui.tui.format import relative

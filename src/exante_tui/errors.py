@@ -1,4 +1,8 @@
-"""The one error shape every front end shows (docs/architecture.md, "Errors")."""
+"""The one error shape every front end shows (docs/architecture.md, "Errors").
+
+At the bottom of the layers, so the core, the store (a bad search query) and the front ends
+all raise the same errors.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 MAX_DETAILS = 100
-"""Details listed in an error; the rest are counted in one last entry (DESIGN §5)."""
+"""Details listed in an error; the rest are counted in one last entry."""
 
 
 @dataclass(frozen=True)
