@@ -37,7 +37,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from builders import Clock, write_token_file  # noqa: E402
 from exante_tui.cli import main  # noqa: E402
 from exante_tui.config import Settings  # noqa: E402
-from exante_tui.core.merge import MergeOptions, read_rows  # noqa: E402
+from exante_tui.core.merge import MergeOptions  # noqa: E402
+from exante_tui.core.merge_rows import read_rows  # noqa: E402
 from exante_tui.core.merge_send import send_merge  # noqa: E402
 from exante_tui.core.pacing import Pace  # noqa: E402
 from exante_tui.services import Services  # noqa: E402
