@@ -34,7 +34,7 @@ def transport_for(account: Account, settings: Settings) -> Transport:
     if account.provider == Provider.OUTBOX:
         return OutboxTransport(settings.outbox_dir)
     from exante_tui.providers.gmail import GmailTransport
-    from exante_tui.providers.policy import bucket_for
+    from exante_tui.providers.pacing import bucket_for
 
     return GmailTransport(
         gmail_credentials(account, settings),

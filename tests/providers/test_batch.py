@@ -12,7 +12,8 @@ from googleapiclient.http import HttpMockSequence
 from exante_tui.providers.base import TransportError
 from exante_tui.providers.batch import decode, encode
 from exante_tui.providers.gmail import batch_uri, build_service
-from exante_tui.providers.policy import GmailPolicy, QuotaBucket
+from exante_tui.providers.pacing import QuotaBucket
+from exante_tui.providers.policy import GmailPolicy
 from fakes.gmail_mailbox import build_mail
 from fakes.gmail_server import FakeGmail, fake_credentials
 from fakes.quota import FakeClock

@@ -15,7 +15,8 @@ from googleapiclient.errors import HttpError
 from sqlmodel import func, select
 
 from exante_tui.providers.gmail import GmailTransport, batch_uri, build_service
-from exante_tui.providers.policy import GmailPolicy, QuotaBucket, bucket_for, retry_after_of
+from exante_tui.providers.pacing import QuotaBucket, bucket_for
+from exante_tui.providers.policy import GmailPolicy, retry_after_of
 from exante_tui.services import Services
 from exante_tui.store.models import Account, EmailMessage
 from exante_tui.sync.gmail import GmailSync

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from exante_tui.errors import NotFound, ProviderFailure, ValidationFailed
 from exante_tui.providers.gmail import batch_uri, build_service
-from exante_tui.providers.policy import GmailPolicy, QuotaBucket
+from exante_tui.providers.pacing import QuotaBucket
+from exante_tui.providers.policy import GmailPolicy
 from exante_tui.services import Services
 from exante_tui.store.models import Account, Direction, EmailMessage, OutboundEmail
 from exante_tui.sync import SyncProgress, run_sync

@@ -13,7 +13,8 @@ from exante_tui.core.mime import Attachment
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Draft
-from exante_tui.tui.screens.compose import ComposeScreen, body_text, editor_text
+from exante_tui.tui.composing.filling import body_text, editor_text
+from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 from tui.support import FIXED_NOW, SIZE, Recorder, type_text

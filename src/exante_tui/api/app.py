@@ -17,6 +17,7 @@ not a 401 (which would tell the client to change its own token).
 import asyncio
 import os
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
@@ -140,13 +141,38 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
     """The ASGI app serving the send, prepare and drafts endpoints on ``services`` (which it
     does not close)."""
     tokens = ApiTokens(services.store)
-    bearer = HTTPBearer(
-        auto_error=False,
-        description="`Authorization: Bearer <token>`; create one with `exante-tui tokens create`.",
+    authenticate = _authenticator(tokens)
+    app = FastAPI(
+        title="exante-tui",
+        version=__version__,
+        description="The exante-tui send core over HTTP: `POST /api/email/send` with Bearer "
+        'tokens. Every error has one shape: `{"error": {"code", "message", "details"}}`.',
     )
+    app.add_middleware(BodyLimit, max_body=max_body or max_body_from_env())
+    app.add_middleware(InternalErrors)
+    app.add_exception_handler(SendError, error_response)
+    app.add_exception_handler(StarletteHTTPException, routing_error)
+    _add_send(app, services, tokens, authenticate)
+    _add_prepare(app, services, tokens, authenticate)
+    _add_drafts(app, services, tokens, authenticate)
+    app.openapi = _openapi_with_models(app)  # type: ignore[method-assign]
+    return app
+
+
+Authenticate = Callable[[HTTPAuthorizationCredentials | None], ApiToken]
+"""The dependency giving the request's valid API token (or raising ``Unauthorized``)."""
+
+_BEARER = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <token>`; create one with `exante-tui tokens create`.",
+)
+
+
+def _authenticator(tokens: ApiTokens) -> Authenticate:
+    """The dependency checking a request's Bearer token against ``tokens``."""
 
     def authenticate(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
     ) -> ApiToken:
         if credentials is None:
             raise Unauthorized("Send an API token as `Authorization: Bearer <token>`.")
@@ -158,32 +184,19 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
             )
         return found
 
+    return authenticate
+
+
+def _add_send(
+    app: FastAPI, services: Services, tokens: ApiTokens, authenticate: Authenticate
+) -> None:
+    """``POST /api/email/send``: large bodies are handled ``LARGE_BODIES`` at once."""
+    large_bodies = asyncio.Semaphore(LARGE_BODIES)
+
     def send(token: ApiToken, body: bytearray) -> SendResponse:
         request = parse_send_request(load_json(body))
         tokens.check_scope(token, request)
         return services.core.send(request)
-
-    def prepare(token: ApiToken, body: bytearray) -> dict[str, Any]:
-        prepared = services.preparer.prepare(load_json(body))
-        tokens.check_scope(token, parse_send_request(prepared))
-        return prepared
-
-    def create_draft(token: ApiToken, body: bytearray) -> DraftCreated:
-        raw = load_json(body)
-        tokens.check_scope(token, parse_model(DraftRequest, raw))
-        return DraftCreated(draft_uid=services.drafts.create_from_request(raw))
-
-    app = FastAPI(
-        title="exante-tui",
-        version=__version__,
-        description="The exante-tui send core over HTTP: `POST /api/email/send` with Bearer "
-        'tokens. Every error has one shape: `{"error": {"code", "message", "details"}}`.',
-    )
-    app.add_middleware(BodyLimit, max_body=max_body or max_body_from_env())
-    app.add_middleware(InternalErrors)
-    app.add_exception_handler(SendError, error_response)
-    app.add_exception_handler(StarletteHTTPException, routing_error)
-    large_bodies = asyncio.Semaphore(LARGE_BODIES)
 
     @app.post(
         SEND_PATH,
@@ -205,6 +218,17 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         async with large_bodies:
             return await run_in_threadpool(send, token, await read_body(request))
 
+
+def _add_prepare(
+    app: FastAPI, services: Services, tokens: ApiTokens, authenticate: Authenticate
+) -> None:
+    """``POST /api/email/prepare``: a template and its context in, a send request out."""
+
+    def prepare(token: ApiToken, body: bytearray) -> dict[str, Any]:
+        prepared = services.preparer.prepare(load_json(body))
+        tokens.check_scope(token, parse_send_request(prepared))
+        return prepared
+
     @app.post(
         PREPARE_PATH,
         summary="Prepare email from a template",
@@ -221,6 +245,17 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
     ) -> JSONResponse:
         body = await read_body(request)
         return JSONResponse(await run_in_threadpool(prepare, token, body))
+
+
+def _add_drafts(
+    app: FastAPI, services: Services, tokens: ApiTokens, authenticate: Authenticate
+) -> None:
+    """``POST /api/drafts``: save a draft."""
+
+    def create_draft(token: ApiToken, body: bytearray) -> DraftCreated:
+        raw = load_json(body)
+        tokens.check_scope(token, parse_model(DraftRequest, raw))
+        return DraftCreated(draft_uid=services.drafts.create_from_request(raw))
 
     @app.post(
         DRAFTS_PATH,
@@ -239,8 +274,12 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
         body = await read_body(request)
         return await run_in_threadpool(create_draft, token, body)
 
+
+def _openapi_with_models(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` made to add the core's request schemas, which FastAPI cannot see."""
+
     def openapi() -> dict[str, Any]:
-        """FastAPI's document plus the core's request schemas, which it cannot see."""
+        """FastAPI's document plus the core's request schemas."""
         if app.openapi_schema is None:
             document = get_openapi(
                 title=app.title,
@@ -256,5 +295,4 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
             app.openapi_schema = document
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
-    return app
+    return openapi

@@ -84,7 +84,8 @@ class ProgressBar:
 
 
 def cmd_merge(services: Services, args: argparse.Namespace) -> int:
-    from exante_tui.core.merge import MergeOptions, read_rows
+    from exante_tui.core.merge import MergeOptions
+    from exante_tui.core.merge_rows import read_rows
 
     options = MergeOptions(
         template=args.template,

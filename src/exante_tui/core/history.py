@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from email import message_from_bytes
 from email.message import EmailMessage as MimeMessage
 from email.policy import default
@@ -51,40 +52,10 @@ def record_sent_message(
     New rows go in as ORM bulk inserts (no object per row); an existing conversation is
     updated with the session's next flush.
     """
-    conversation = None
-    parent = None
-    if record.reply_to_message_uid is not None:
-        parent = session.get(EmailMessage, record.reply_to_message_uid)
-        if parent is not None:
-            conversation = session.get(Conversation, parent.conversation_id)
-    if conversation is None and record.provider_thread_id:
-        conversation = session.exec(
-            select(Conversation).where(
-                Conversation.account_id == account.id,
-                Conversation.gmail_thread_id == record.provider_thread_id,
-            )
-        ).first()
+    parent, conversation = _thread_of(session, record, account)
     text, html = bodies
     snippet = snippet_of(text)
-    if conversation is None:
-        # Born with its last message: no UPDATE of the row just inserted.
-        row = new_row(
-            Conversation,
-            account_id=account.id,
-            subject=record.subject,
-            gmail_thread_id=record.provider_thread_id,
-            owner_email=account.email,
-            context_type=record.context_type,
-            context_id=record.context_id,
-            last_message_at=record.sent_at,
-            snippet=snippet,
-        )
-        session.execute(insert(Conversation), [row])
-        conversation_id = row["id"]
-    else:
-        conversation.last_message_at = record.sent_at
-        conversation.snippet = snippet
-        conversation_id = conversation.id
+    conversation_id = _file_conversation(session, conversation, record, account, snippet)
     message = new_row(
         EmailMessage,
         conversation_id=conversation_id,
@@ -105,3 +76,53 @@ def record_sent_message(
         outbound_email_id=record.id,
     )
     session.execute(insert(EmailMessage), [message])
+
+
+def _thread_of(
+    session: Session, record: OutboundEmail, account: Account
+) -> tuple[EmailMessage | None, Conversation | None]:
+    """The message a sent record replies to, and the conversation it belongs in (the
+    parent's, else the one of its Gmail thread); None for what is not there."""
+    conversation = None
+    parent = None
+    if record.reply_to_message_uid is not None:
+        parent = session.get(EmailMessage, record.reply_to_message_uid)
+        if parent is not None:
+            conversation = session.get(Conversation, parent.conversation_id)
+    if conversation is None and record.provider_thread_id:
+        conversation = session.exec(
+            select(Conversation).where(
+                Conversation.account_id == account.id,
+                Conversation.gmail_thread_id == record.provider_thread_id,
+            )
+        ).first()
+    return parent, conversation
+
+
+def _file_conversation(
+    session: Session,
+    conversation: Conversation | None,
+    record: OutboundEmail,
+    account: Account,
+    snippet: str,
+) -> uuid.UUID:
+    """The id of the conversation the sent message goes in: ``conversation`` brought up to
+    date, or a new one (born with its last message: no UPDATE of the row just inserted)."""
+    if conversation is not None:
+        conversation.last_message_at = record.sent_at
+        conversation.snippet = snippet
+        return conversation.id
+    row = new_row(
+        Conversation,
+        account_id=account.id,
+        subject=record.subject,
+        gmail_thread_id=record.provider_thread_id,
+        owner_email=account.email,
+        context_type=record.context_type,
+        context_id=record.context_id,
+        last_message_at=record.sent_at,
+        snippet=snippet,
+    )
+    session.execute(insert(Conversation), [row])
+    conversation_id: uuid.UUID = row["id"]
+    return conversation_id

@@ -6,39 +6,32 @@ Exactly once: the ``pending`` record (unique per idempotency key and per draft) 
 committed before Gmail is called, and a record whose outcome is in doubt (the process
 died, or Gmail failed ambiguously) is settled by looking for its Message-ID in the
 account's mailbox (:meth:`SendCore.reconcile_record`) before anything is sent again.
-The records themselves are kept by :mod:`exante_tui.core.records`; the crash hooks tests
-use are in :mod:`exante_tui.core.crash`.
+The message is made ready by :mod:`exante_tui.core.prepared_send`; the records are kept by
+:mod:`exante_tui.core.records`; the crash hooks tests use are in :mod:`exante_tui.core.crash`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
-from exante_tui.core.attachments import (
-    attachment_size_details,
-    check_attachment_sizes,
-    check_message_size,
-)
-from exante_tui.core.contract import ComposedFields, SendRequest, SendResponse
+from exante_tui.core.attachments import check_message_size
+from exante_tui.core.contract import SendRequest, SendResponse
 from exante_tui.core.crash import crash_point
-from exante_tui.core.drafts import draft_fields
-from exante_tui.core.html_text import html_to_text
-from exante_tui.core.mime import (
-    Attachment,
-    Base64Text,
-    OutgoingMessage,
-    build_message,
-    new_message_id,
-)
+from exante_tui.core.mime import build_message
 from exante_tui.core.parse_back import check_built_message
+from exante_tui.core.prepared_send import (
+    PreparedSend,
+    attachments_of,
+    load_draft,
+    prepare,
+    prepare_draft,
+)
 from exante_tui.core.records import (
     OutboundRecords,
     Outgoing,
@@ -48,21 +41,8 @@ from exante_tui.core.records import (
     replay,
     replay_keyed,
 )
-from exante_tui.core.replies import ReplyContext, resolve_reply
-from exante_tui.core.text_fields import header_problem
-from exante_tui.core.validation import (
-    mode_details,
-    parse_model,
-    parse_send_request,
-    request_hash,
-)
-from exante_tui.errors import (
-    AuthFailure,
-    ErrorDetail,
-    NotFound,
-    ProviderFailure,
-    ValidationFailed,
-)
+from exante_tui.core.validation import parse_send_request, request_hash
+from exante_tui.errors import AuthFailure, ProviderFailure
 from exante_tui.providers.base import (
     ProgressCallback,
     Transport,
@@ -71,37 +51,12 @@ from exante_tui.providers.base import (
     TransportError,
 )
 from exante_tui.store.db import Store
-from exante_tui.store.models import Account, Draft, DraftAttachment, OutboundEmail, SendStatus
+from exante_tui.store.models import Account, OutboundEmail, SendStatus
 from exante_tui.store.types import utcnow
 
 TransportFactory = Callable[[Account], Transport]
 STALE_AFTER = timedelta(minutes=15)
 """How long a send may run: a record ``pending`` for longer belongs to a dead process."""
-
-
-@dataclass
-class PreparedSend:
-    """A validated message, its sender and its threading, ready to record and send."""
-
-    account: Account
-    message: OutgoingMessage
-    reply: ReplyContext | None
-    fields: ComposedFields
-    attachment_meta: list[dict[str, object]]
-
-    @property
-    def thread_id(self) -> str | None:
-        """The Gmail thread a reply goes out in; None for fresh mail."""
-        return self.reply.thread_id if self.reply else None
-
-    @property
-    def bodies(self) -> tuple[str, str | None]:
-        """The text and HTML bodies as sent (the text generated from HTML when absent)."""
-        html = self.message.body_html
-        text = self.message.body_text
-        if text is None:
-            text = html_to_text(html) if html is not None else ""
-        return text, html
 
 
 class SendCore:
@@ -130,11 +85,11 @@ class SendCore:
             return self._send_draft(request.draft_uid, progress)
         key = request.idempotency_key
         digest = request_hash(request) if key is not None else None  # compared on a replay
-        attachments = self._attachments_of(request)
+        attachments = attachments_of(request)
         try:
             # One session: resolve the sender, look the key up, commit the pending record.
             with self.store.session() as session:
-                prepared = self._prepare(session, request, attachments)
+                prepared = prepare(session, request, attachments, self.clock)
                 if key is not None:
                     existing = by_key(session, prepared.account.id, key)
                     if existing is not None:
@@ -205,16 +160,16 @@ class SendCore:
     def check_draft(self, draft_uid: uuid.UUID) -> None:
         """Raise the ``SendError`` sending the draft now would, without sending it."""
         with self.store.session() as session:
-            prepared = self._prepare_draft(session, self._load_draft(session, draft_uid))
+            prepared = prepare_draft(session, load_draft(session, draft_uid), self.clock)
         self._new_record(prepared)  # builds the message and checks its whole size
 
     def _send_draft(self, draft_uid: uuid.UUID, progress: ProgressCallback | None) -> SendResponse:
         with self.store.session() as session:
-            draft = self._load_draft(session, draft_uid)
+            draft = load_draft(session, draft_uid)
             existing = by_draft(session, draft_uid)
             if existing is not None and existing.status != SendStatus.FAILED:
                 return replay(existing)
-            prepared = self._prepare_draft(session, draft)
+            prepared = prepare_draft(session, draft, self.clock)
         if existing is not None:
             if not self.records.claim(existing):
                 return replay(existing)
@@ -233,83 +188,7 @@ class SendCore:
             return replay(other)
         return self._deliver(_just_recorded(record, raw, prepared), prepared.account, progress)
 
-    @staticmethod
-    def _load_draft(session: Session, draft_uid: uuid.UUID) -> Draft:
-        draft = session.get(Draft, draft_uid)
-        if draft is None:
-            raise NotFound(
-                "The draft does not exist.", [ErrorDetail("draft_uid", f"no draft {draft_uid}")]
-            )
-        return draft
-
-    def _prepare_draft(self, session: Session, draft: Draft) -> PreparedSend:
-        """Check the draft, every problem at once (sizes too), and prepare its message."""
-        fields = draft_fields(draft)
-        attachments = session.exec(
-            select(DraftAttachment)
-            .where(DraftAttachment.draft_id == draft.id)
-            .order_by(col(DraftAttachment.position))
-        ).all()
-        decoded = [Attachment(a.filename, a.content_type, a.data) for a in attachments]
-        # A draft goes as saved: its subject may be empty (the composer asks first).
-        problems = [d for d in mode_details(fields) if d.field != "subject"]
-        problems += attachment_size_details(decoded)
-        try:
-            checked = parse_model(ComposedFields, fields, problems)
-        except ValidationFailed as exc:
-            exc.message = "The draft is not ready to send."
-            raise
-        return self._prepare(session, checked, decoded)
-
-    # -- preparation ----------------------------------------------------------------------
-
-    @staticmethod
-    def _attachments_of(request: ComposedFields) -> list[Attachment]:
-        """The request's attachments, left in base64 until the message is built."""
-        return [
-            Attachment(a.filename, a.content_type, Base64Text(a.data_base64))
-            for a in request.attachments or []
-        ]
-
-    def _prepare(
-        self, session: Session, fields: ComposedFields, attachments: list[Attachment]
-    ) -> PreparedSend:
-        """Resolve the sender and threading, build the message and check its size."""
-        reply = None
-        if fields.reply_to_message_uid is not None:
-            reply = resolve_reply(session, fields.reply_to_message_uid)
-            account = reply.account
-        else:
-            assert fields.from_account_id is not None  # checked by validation
-            found = session.get(Account, fields.from_account_id)
-            if found is None:
-                raise NotFound(
-                    "The sending account does not exist.",
-                    [ErrorDetail("from_account_id", f"no account {fields.from_account_id}")],
-                )
-            account = found
-        check_attachment_sizes(attachments)
-        sender = sender_address(account, "reply_to_message_uid" if reply else "from_account_id")
-        message = OutgoingMessage(
-            from_address=sender,
-            to=list(fields.to or []),
-            cc=list(fields.cc or []),
-            bcc=list(fields.bcc or []),
-            subject=fields.subject or "",
-            message_id=new_message_id(account.email),
-            date=self.clock(),
-            body_text=fields.body_text,
-            body_html=fields.body_html,
-            attachments=attachments,
-            in_reply_to=reply.in_reply_to if reply else None,
-            references=reply.references if reply else None,
-        )
-        meta: list[dict[str, object]] = [
-            {"filename": a.filename, "content_type": a.content_type, "size": len(a.data)}
-            for a in attachments
-        ]
-        session.expunge(account)
-        return PreparedSend(account, message, reply, fields, meta)
+    # -- recording ---------------------------------------------------------------------------
 
     def _new_record(
         self,
@@ -388,19 +267,6 @@ class SendCore:
             ) from exc
         crash_point("after_response")
         return self.records.finish(outgoing, delivery, account)
-
-
-def sender_address(account: Account, field: str) -> str:
-    """The From mailbox, the display name quoted as needed; one stored before the header
-    rule held (a line break, say) is refused rather than written into a header."""
-    name = account.display_name or ""
-    problem = header_problem(name)
-    if problem is not None:
-        raise ValidationFailed(
-            f"The display name of {account.email} cannot be sent.",
-            [ErrorDetail(field, f"the account's display name {problem}")],
-        )
-    return str(Address(display_name=name, addr_spec=account.email)) if name else account.email
 
 
 def _just_recorded(record: OutboundEmail, raw: bytes, prepared: PreparedSend) -> Outgoing:

@@ -39,14 +39,8 @@ from exante_tui.providers.base import (
     TransportError,
     message_id_of,
 )
-from exante_tui.providers.policy import (
-    DEFAULT_QUOTA,
-    GmailPolicy,
-    QuotaBucket,
-    http_error,
-    look_for,
-    units_of,
-)
+from exante_tui.providers.pacing import DEFAULT_QUOTA, QuotaBucket, units_of
+from exante_tui.providers.policy import GmailPolicy, http_error, look_for
 
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com/"
 

@@ -31,7 +31,8 @@ from exante_tui.errors import (
 )
 from exante_tui.private_files import open_new
 from exante_tui.providers.base import TransportAuthError, TransportError
-from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy, bucket_for
+from exante_tui.providers.pacing import bucket_for
+from exante_tui.providers.policy import DEFAULT_BATCH_SIZE, GmailPolicy
 from exante_tui.services import Services
 from exante_tui.store.models import (
     Account,

@@ -51,6 +51,10 @@ def label_list(label_ids: Iterable[str], names: LabelNames) -> list[str]:
     return sorted(names.get(label_id, label_id) for label_id in label_ids)
 
 
+Threads = dict[str | None, Conversation | dict[str, Any]]
+"""The account's conversations by Gmail thread id: stored ones, and rows about to be."""
+
+
 def file_messages(
     session: Session,
     account: Account,
@@ -64,37 +68,15 @@ def file_messages(
     filed = Filed()
     if not wanted:
         return filed
-    # Found by Gmail id alone, the account checked here: with the account in the query,
-    # SQLite walks every conversation of the account for each batch.
-    known = {
-        message.gmail_message_id: message
-        for message, account_id in session.exec(
-            select(EmailMessage, Conversation.account_id)
-            .join(Conversation)
-            .where(col(EmailMessage.gmail_message_id).in_({m.gmail_message_id for m in wanted}))
-        )
-        if account_id == account.id
-    }
-    threads: dict[str | None, Conversation | dict[str, Any]] = {
-        conversation.gmail_thread_id: conversation
-        for conversation in session.exec(
-            select(Conversation).where(
-                Conversation.account_id == account.id,
-                col(Conversation.gmail_thread_id).in_({m.gmail_thread_id for m in wanted}),
-            )
-        )
-    }
+    known = _known_messages(session, account, wanted)
+    threads = _known_threads(session, account, wanted)
     new_conversations: list[dict[str, Any]] = []
     new_messages: list[dict[str, Any]] = []
     added: set[str] = set()
     for message in wanted:
         stored = known.get(message.gmail_message_id)
         if stored is not None:
-            if message.attachments and stored.attachments != message.attachments:
-                stored.attachments = message.attachments  # with Gmail's attachment ids
-            labels = label_list(message.label_ids, names)
-            if stored.labels != labels:
-                stored.labels = labels
+            _refresh(stored, message, names)
             continue
         if message.gmail_message_id in added:
             continue
@@ -109,13 +91,7 @@ def file_messages(
             )
             new_conversations.append(conversation)
             threads[message.gmail_thread_id] = conversation
-        if isinstance(conversation, dict):
-            _file_in(conversation, account, message)
-        else:
-            fields = _file_in(_fields(conversation), account, message)
-            for name, value in fields.items():
-                if getattr(conversation, name) != value:
-                    setattr(conversation, name, value)
+        _add_to(conversation, account, message)
         new_messages.append(_message_row(conversation, message, names))
         added.add(message.gmail_message_id)
     if new_conversations:
@@ -125,6 +101,59 @@ def file_messages(
     filed.conversations = len(new_conversations)
     filed.messages = len(new_messages)
     return filed
+
+
+def _known_messages(
+    session: Session, account: Account, wanted: list[ParsedMessage]
+) -> dict[str | None, EmailMessage]:
+    """The account's stored messages among ``wanted``, by Gmail id."""
+    # Found by Gmail id alone, the account checked here: with the account in the query,
+    # SQLite walks every conversation of the account for each batch.
+    return {
+        message.gmail_message_id: message
+        for message, account_id in session.exec(
+            select(EmailMessage, Conversation.account_id)
+            .join(Conversation)
+            .where(col(EmailMessage.gmail_message_id).in_({m.gmail_message_id for m in wanted}))
+        )
+        if account_id == account.id
+    }
+
+
+def _known_threads(session: Session, account: Account, wanted: list[ParsedMessage]) -> Threads:
+    """The account's stored conversations of the threads of ``wanted``."""
+    return {
+        conversation.gmail_thread_id: conversation
+        for conversation in session.exec(
+            select(Conversation).where(
+                Conversation.account_id == account.id,
+                col(Conversation.gmail_thread_id).in_({m.gmail_thread_id for m in wanted}),
+            )
+        )
+    }
+
+
+def _refresh(stored: EmailMessage, message: ParsedMessage, names: LabelNames) -> None:
+    """A stored message takes Gmail's current labels and attachment ids."""
+    if message.attachments and stored.attachments != message.attachments:
+        stored.attachments = message.attachments  # with Gmail's attachment ids
+    labels = label_list(message.label_ids, names)
+    if stored.labels != labels:
+        stored.labels = labels
+
+
+def _add_to(
+    conversation: Conversation | dict[str, Any], account: Account, message: ParsedMessage
+) -> None:
+    """Bring a conversation (a row to insert, or a stored one) up to date with ``message``;
+    a stored one is only written to where a field changes."""
+    if isinstance(conversation, dict):
+        _file_in(conversation, account, message)
+        return
+    fields = _file_in(_fields(conversation), account, message)
+    for name, value in fields.items():
+        if getattr(conversation, name) != value:
+            setattr(conversation, name, value)
 
 
 _TRACKED = ("owner_email", "subject", "last_message_at", "snippet")
