@@ -17,14 +17,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/exante-tui --demo
 
-# Style, the layer map (import-linter contracts in pyproject.toml) and types.
+# Style, the layer map (import-linter contracts in pyproject.toml), types and the size rule.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_size.py
 
-# The size rule (not yet part of lint: some modules and functions still break it).
+# The size rule alone: modules ≤ 400 lines, functions ≤ 60, migrations aside.
 size: $(STAMP)
 	$(BIN)/python scripts/check_size.py
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from exante_tui.core.drafts import DraftContent
-from exante_tui.core.history import snippet_of
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.mime import Attachment, OutgoingMessage, build_message
+from exante_tui.core.sent_mail import snippet_of
 from exante_tui.services import Services
 from exante_tui.store.models import (
     Account,

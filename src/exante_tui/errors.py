@@ -23,7 +23,7 @@ class ErrorDetail:
 
 
 @dataclass
-class SendError(Exception):
+class ExanteError(Exception):
     """Base of every error the core reports; ``code`` is the wire value."""
 
     message: str
@@ -59,28 +59,28 @@ class SendError(Exception):
         return {"error": body}
 
 
-class ValidationFailed(SendError):
+class ValidationFailed(ExanteError):
     """The request is malformed or cannot be sent as it stands."""
 
     code = "validation_error"
     http_status = 422
 
 
-class NotFound(SendError):
+class NotFound(ExanteError):
     """A referenced account, draft, message or record does not exist."""
 
     code = "not_found"
     http_status = 404
 
 
-class Conflict(SendError):
+class Conflict(ExanteError):
     """An idempotency key was reused with another request, or a send is in progress."""
 
     code = "conflict"
     http_status = 409
 
 
-class ProviderFailure(SendError):
+class ProviderFailure(ExanteError):
     """Gmail (or the offline transport) refused or failed the send."""
 
     code = "provider_error"
@@ -88,7 +88,7 @@ class ProviderFailure(SendError):
     exit_code = 1
 
 
-class AuthFailure(SendError):
+class AuthFailure(ExanteError):
     """The sending account's Gmail credentials are missing, expired or revoked.
 
     HTTP 502: the failure is upstream, not the caller's, so it is not a 401 (which would
@@ -100,7 +100,7 @@ class AuthFailure(SendError):
     exit_code = 1
 
 
-class InternalError(SendError):
+class InternalError(ExanteError):
     """Something nothing else explains (a bug or a broken environment); details are logged."""
 
     code = "internal_error"

@@ -80,13 +80,13 @@ async def test_a_stalled_body_is_answered_408_in_the_error_shape() -> None:
 
     from exante_tui.api.app import error_response
     from exante_tui.api.limits import BodyLimit
-    from exante_tui.errors import SendError
+    from exante_tui.errors import ExanteError
 
     async def endpoint(request: Request) -> JSONResponse:
         return JSONResponse({"read": len(await request.body())})
 
     inner = Starlette(routes=[Route("/", endpoint, methods=["POST"])])
-    inner.add_exception_handler(SendError, error_response)
+    inner.add_exception_handler(ExanteError, error_response)
     app = BodyLimit(inner, max_body=LIMIT, idle_timeout=0.05)
     never = asyncio.Event()
     chunks = [{"type": "http.request", "body": b'{"sub', "more_body": True}]

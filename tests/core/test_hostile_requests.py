@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.services import Services
 from fakes.gmail_server import FakeGmail
 
@@ -58,7 +58,7 @@ def test_hostile_requests_fail_cleanly(
     # No account, draft or message exists in this store, so nothing may ever be sent.
     try:
         services.core.send(body)  # type: ignore[arg-type]
-    except SendError as error:
+    except ExanteError as error:
         payload = error.to_payload()["error"]
         assert payload["code"] in {"validation_error", "not_found"}
         assert payload["details"], payload
@@ -94,7 +94,7 @@ def test_hostile_fields_from_a_real_account_send_or_fail_cleanly(
         request = {"from_account_id": str(account.id), "to": ["a@contoso.example"], **fields}
         try:
             response = services.core.send(request)
-        except SendError as error:
+        except ExanteError as error:
             payload = error.to_payload()["error"]
             assert payload["code"] == "validation_error", payload
             assert payload["details"] and all(d["field"] for d in payload["details"])

@@ -21,7 +21,7 @@ HEADLESS = [
     "exante_tui.transports",
     "exante_tui.providers.gmail",
     "exante_tui.providers.outbox",
-    "exante_tui.sync.api",
+    "exante_tui.sync.operations",
     "exante_tui.sync.gmail",
     "exante_tui.api.app",
     "exante_tui.config",

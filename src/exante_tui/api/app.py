@@ -37,7 +37,7 @@ from exante_tui.core.contract import DraftRequest, SendRequest, SendResponse
 from exante_tui.core.json_input import load_json
 from exante_tui.core.prepare import PrepareRequest
 from exante_tui.core.validation import parse_model, parse_send_request
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.services import Services
 from exante_tui.store.api_tokens import ApiToken
 
@@ -131,8 +131,8 @@ async def read_body(request: Request) -> bytearray:
 
 
 def error_response(request: Request, exc: Exception) -> JSONResponse:
-    """A ``SendError`` in the one error shape, with ``WWW-Authenticate`` for Bearer problems."""
-    assert isinstance(exc, SendError)
+    """A ``ExanteError`` in the one error shape, with ``WWW-Authenticate`` for Bearer problems."""
+    assert isinstance(exc, ExanteError)
     headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, BearerError) else None
     return JSONResponse(exc.to_payload(), exc.http_status, headers=headers)
 
@@ -150,7 +150,7 @@ def create_app(services: Services, *, max_body: int | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit, max_body=max_body or max_body_from_env())
     app.add_middleware(InternalErrors)
-    app.add_exception_handler(SendError, error_response)
+    app.add_exception_handler(ExanteError, error_response)
     app.add_exception_handler(StarletteHTTPException, routing_error)
     _add_send(app, services, tokens, authenticate)
     _add_prepare(app, services, tokens, authenticate)

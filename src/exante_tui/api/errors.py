@@ -14,11 +14,11 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel
 
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 
 
 @dataclass
-class BearerError(SendError):
+class BearerError(ExanteError):
     """The request's Bearer token is missing, invalid or not allowed; ``challenge`` answers it."""
 
     challenge: str = "Bearer"
@@ -39,14 +39,14 @@ class Forbidden(BearerError):
     http_status = 403
 
 
-class BodyTooLarge(SendError):
+class BodyTooLarge(ExanteError):
     """The request body is over the server's limit (``EXANTE_API_MAX_BODY``)."""
 
     code = "validation_error"
     http_status = 413
 
 
-class BodyTimeout(SendError):
+class BodyTimeout(ExanteError):
     """The request body stalled, or took too long in all, to arrive."""
 
     code = "validation_error"

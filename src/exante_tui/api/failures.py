@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exante_tui.errors import ErrorDetail, InternalError, NotFound, SendError, ValidationFailed
+from exante_tui.errors import ErrorDetail, ExanteError, InternalError, NotFound, ValidationFailed
 
 log = logging.getLogger("exante_tui.api")
 
@@ -24,7 +24,7 @@ INTERNAL = InternalError(
 def routing_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's 404/405 (and any other ``HTTPException``) in the one error shape."""
     assert isinstance(exc, HTTPException)
-    error: SendError
+    error: ExanteError
     if exc.status_code == 404:
         error = NotFound("No such endpoint.", [ErrorDetail("path", f"{request.url.path}")])
     elif exc.status_code == 405:

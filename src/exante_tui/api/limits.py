@@ -67,7 +67,7 @@ class BodyLimit:
         deadline = loop.time() + self.total_timeout
 
         async def limited() -> Message:
-            """Count body bytes and time them; the app's SendError handler answers a raise."""
+            """Count body bytes and time them; the app's ExanteError handler answers a raise."""
             nonlocal received, complete
             if complete:  # waiting for a disconnect, not for the body: no timeout
                 return await receive()

@@ -30,7 +30,7 @@ from exante_tui.cli import (
     worker,
 )
 from exante_tui.cli.output import print_json, say
-from exante_tui.errors import ErrorDetail, InternalError, SendError
+from exante_tui.errors import ErrorDetail, ExanteError, InternalError
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -100,7 +100,7 @@ def _send_delay(text: str) -> float:
     return seconds
 
 
-def _report(error: SendError, args: argparse.Namespace) -> int:
+def _report(error: ExanteError, args: argparse.Namespace) -> int:
     if getattr(args, "json", None) or getattr(args, "as_json", False):
         print_json(error.to_payload())
     else:
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_tui(settings, args.demo, args.scheduler, args.send_delay)
         services = open_services(settings)
-    except SendError as error:
+    except ExanteError as error:
         return _report(error, args)
     try:
         return dispatch(args, services, log_path)
@@ -138,7 +138,7 @@ def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> in
 
     try:
         return args.handler(services, args)
-    except SendError as error:
+    except ExanteError as error:
         return _report(error, args)
     except SQLAlchemyError as exc:
         log.exception("database error")

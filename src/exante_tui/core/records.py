@@ -17,9 +17,9 @@ from sqlalchemy import Update, insert, update
 from sqlmodel import Session, col, select
 
 from exante_tui.core.contract import SendResponse
-from exante_tui.core.crash import crash_point
-from exante_tui.core.history import bodies_of, record_sent_message
+from exante_tui.core.fault_injection import crash_point
 from exante_tui.core.replies import resolve_reply
+from exante_tui.core.sent_mail import bodies_of, record_sent_message
 from exante_tui.errors import Conflict, ErrorDetail, NotFound, ProviderFailure
 from exante_tui.providers.base import Delivery
 from exante_tui.store.db import Store

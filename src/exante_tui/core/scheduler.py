@@ -38,7 +38,7 @@ from exante_tui.core.draft_state import hold_free, not_final
 from exante_tui.core.pacing import Hold, Pace, Pacer
 from exante_tui.core.reconcile import reconcile
 from exante_tui.core.send import STALE_AFTER, SendCore
-from exante_tui.errors import Conflict, ErrorDetail, NotFound, SendError
+from exante_tui.errors import Conflict, ErrorDetail, ExanteError, NotFound
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Draft
 
@@ -58,7 +58,7 @@ class ScheduledSend:
 
     draft_uid: uuid.UUID
     response: SendResponse | None = None
-    error: SendError | None = None
+    error: ExanteError | None = None
 
 
 def new_worker_id() -> str:
@@ -184,7 +184,7 @@ class Scheduler:
         except Conflict as exc:
             self._release(draft_uid, unschedule=False)
             return ScheduledSend(draft_uid, error=exc)
-        except SendError as exc:
+        except ExanteError as exc:
             self._release(draft_uid, unschedule=True)
             return ScheduledSend(draft_uid, error=exc)
         except Exception:

@@ -7,7 +7,8 @@ committed before Gmail is called, and a record whose outcome is in doubt (the pr
 died, or Gmail failed ambiguously) is settled by looking for its Message-ID in the
 account's mailbox (:meth:`SendCore.reconcile_record`) before anything is sent again.
 The message is made ready by :mod:`exante_tui.core.prepared_send`; the records are kept by
-:mod:`exante_tui.core.records`; the crash hooks tests use are in :mod:`exante_tui.core.crash`.
+:mod:`exante_tui.core.records`; the crash points the tests use are in
+:mod:`exante_tui.core.fault_injection`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from exante_tui.core.attachments import check_message_size
 from exante_tui.core.contract import SendRequest, SendResponse
-from exante_tui.core.crash import crash_point
+from exante_tui.core.fault_injection import crash_point
 from exante_tui.core.mime import build_message
 from exante_tui.core.parse_back import check_built_message
 from exante_tui.core.prepared_send import (
@@ -78,7 +79,7 @@ class SendCore:
     def send(
         self, request: SendRequest | dict[str, Any], progress: ProgressCallback | None = None
     ) -> SendResponse:
-        """Send as the seed's ``POST /api/email/send`` does; raise a ``SendError`` otherwise."""
+        """Send as the seed's ``POST /api/email/send`` does; raise a ``ExanteError`` otherwise."""
         if not isinstance(request, SendRequest):
             request = parse_send_request(request)
         if request.draft_uid is not None:
@@ -158,7 +159,7 @@ class SendCore:
     # -- draft mode ---------------------------------------------------------------------
 
     def check_draft(self, draft_uid: uuid.UUID) -> None:
-        """Raise the ``SendError`` sending the draft now would, without sending it."""
+        """Raise the ``ExanteError`` sending the draft now would, without sending it."""
         with self.store.session() as session:
             prepared = prepare_draft(session, load_draft(session, draft_uid), self.clock)
         self._new_record(prepared)  # builds the message and checks its whole size

@@ -11,21 +11,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from exante_tui.sync.api import (
+    from exante_tui.sync.gmail import AccountSync, ProgressCallback, SyncProgress
+    from exante_tui.sync.operations import (
         SyncReport,
         attachment_data,
         message_attachments,
         run_sync,
         save_attachment,
     )
-    from exante_tui.sync.gmail import AccountSync, ProgressCallback, SyncProgress
 
 _HOMES = {
-    "SyncReport": "exante_tui.sync.api",
-    "run_sync": "exante_tui.sync.api",
-    "save_attachment": "exante_tui.sync.api",
-    "attachment_data": "exante_tui.sync.api",
-    "message_attachments": "exante_tui.sync.api",
+    "SyncReport": "exante_tui.sync.operations",
+    "run_sync": "exante_tui.sync.operations",
+    "save_attachment": "exante_tui.sync.operations",
+    "attachment_data": "exante_tui.sync.operations",
+    "message_attachments": "exante_tui.sync.operations",
     "AccountSync": "exante_tui.sync.gmail",
     "ProgressCallback": "exante_tui.sync.gmail",
     "SyncProgress": "exante_tui.sync.gmail",

@@ -19,15 +19,15 @@ from typing import Any
 
 from googleapiclient.http import HttpRequest
 
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.providers.base import TransportError
 from exante_tui.providers.policy import GmailPolicy
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account
 from exante_tui.store.types import utcnow
 from exante_tui.sync.changes import HISTORY_TYPES, HistoryChanges
+from exante_tui.sync.filing import file_messages, forget_messages, relabel_messages
 from exante_tui.sync.parse import parse_message
-from exante_tui.sync.rows import file_messages, forget_messages, relabel_messages
 
 DEFAULT_MAX_THREADS = 500
 LIST_PAGE_SIZE = 500
@@ -64,7 +64,7 @@ class AccountSync:
     """Stored messages whose labels changed (read, starred, filed) since the last sync."""
     history_id: str | None = None
     synced_at: datetime | None = None
-    error: SendError | None = None
+    error: ExanteError | None = None
 
 
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_-]+")

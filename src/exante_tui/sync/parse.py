@@ -17,8 +17,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
-from exante_tui.core.history import snippet_of
 from exante_tui.core.html_text import html_to_text
+from exante_tui.core.sent_mail import snippet_of
 
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
 """Messages with these labels are not imported: drafts live in our store, spam and trash

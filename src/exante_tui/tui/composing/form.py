@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch, T
 
 from exante_tui.core.drafts import DraftContent
 from exante_tui.core.mime import Attachment
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.store import queries
 from exante_tui.store.db import Store
 from exante_tui.store.models import Account
@@ -125,10 +125,10 @@ def planned_label(when: datetime | None, now: datetime) -> str:
 
 
 def show_error(screen: Screen[None], error: BaseException) -> None:
-    """Show ``error`` in the form's error area: a ``SendError``'s message, details and send
+    """Show ``error`` in the form's error area: a ``ExanteError``'s message, details and send
     record; anything else as unexpected."""
     text = Text()
-    if isinstance(error, SendError):
+    if isinstance(error, ExanteError):
         text.append(error.message, style="bold")
         for detail in error.details:
             text.append(f"\n  {detail.field}: {detail.message}")

@@ -19,7 +19,7 @@ from textual.widgets import Static
 from exante_tui.core.draft_state import DraftState
 from exante_tui.core.leases import DraftLeases
 from exante_tui.core.scheduler import new_worker_id
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.tui.composing.form import set_editable, show_error
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
@@ -119,7 +119,7 @@ class DraftHold:
             new_uid = screen.app.services.drafts.create(
                 content, screen.query_one(AttachmentPanel).attachments
             )
-        except SendError as exc:
+        except ExanteError as exc:
             show_error(screen, exc)
             return
         screen.draft_uid, screen.read_only, screen.planned_send_at = new_uid, None, None

@@ -28,7 +28,7 @@ from exante_tui.core.drafts import DraftContent
 from exante_tui.core.leases import RENEW_EVERY
 from exante_tui.core.mime import Attachment
 from exante_tui.core.signatures import signed_body, text_signature
-from exante_tui.errors import Conflict, SendError
+from exante_tui.errors import Conflict, ExanteError
 from exante_tui.store import queries
 from exante_tui.tui.composing import sending
 from exante_tui.tui.composing.filling import edit_in_editor, file_attachment, fill_from_template
@@ -246,7 +246,7 @@ class ComposeScreen(Screen[None]):
             assert self.draft_uid is not None
             self.hold.turn_read_only(self.hold.take(self.draft_uid))
             return None
-        except SendError as exc:
+        except ExanteError as exc:
             show_error(self, exc)
             return None
         self._saved_state = state
@@ -261,7 +261,7 @@ class ComposeScreen(Screen[None]):
         """After a failed send, check the saved draft again: fixed problems leave the list."""
         try:
             self.app.services.core.check_draft(draft_uid)
-        except SendError as exc:
+        except ExanteError as exc:
             self.app.call_from_thread(show_error, self, exc)
         else:
             self.app.call_from_thread(self.query_one("#error", Static).remove_class, "shown")

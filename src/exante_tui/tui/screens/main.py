@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from exante_tui.core.scheduler import cancel_schedule
-from exante_tui.errors import SendError, ValidationFailed
+from exante_tui.errors import ExanteError, ValidationFailed
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Draft, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
@@ -302,7 +302,7 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self.notify, "Retrying the send…")
         try:
             response = self.app.services.core.retry(record_uid)
-        except SendError as exc:
+        except ExanteError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Retry failed", severity="error", timeout=8
             )
@@ -320,7 +320,7 @@ class MainScreen(Screen[None]):
         subject = draft.subject or "(no subject)"
         try:
             cancelled = cancel_schedule(self.app.services.store, draft.id)
-        except SendError as exc:
+        except ExanteError as exc:
             self.notify(str(exc), title="Unschedule", severity="error")
         else:
             if cancelled:

@@ -18,7 +18,7 @@ from textual.widgets import Collapsible, Footer, Header, Static
 
 from exante_tui.core.html_text import message_links, readable_body
 from exante_tui.display import clean
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.store import queries
 from exante_tui.store.models import EmailMessage
 from exante_tui.tui.browser import open_in_browser, write_private_html
@@ -49,7 +49,7 @@ def _headers(message: EmailMessage) -> Table:
     return table
 
 
-def _error_text(exc: SendError) -> str:
+def _error_text(exc: ExanteError) -> str:
     details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
     return f"{exc.message} ({details})" if details else exc.message
 
@@ -208,7 +208,7 @@ class ThreadScreen(Screen[None]):
 
         try:
             files = message_attachments(self.app.services, message.id, progress)
-        except SendError as exc:
+        except ExanteError as exc:
             self.app.call_from_thread(
                 self.notify,
                 _error_text(exc),
@@ -275,7 +275,7 @@ class ThreadScreen(Screen[None]):
 
         try:
             written = save_attachment(self.app.services, message_uid, choice.index, choice.path)
-        except SendError as exc:
+        except ExanteError as exc:
             self.app.call_from_thread(
                 self.notify,
                 _error_text(exc),

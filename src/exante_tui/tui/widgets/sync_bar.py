@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from exante_tui.errors import SendError
+from exante_tui.errors import ExanteError
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Provider
 from exante_tui.tui.format import relative
@@ -87,7 +87,7 @@ class SyncBar(Horizontal):
         for email in emails:
             try:
                 report = run_sync(self.app.services, account_email=email, progress=self._progress)
-            except SendError as error:
+            except ExanteError as error:
                 results.append(AccountSync(email, error=error))
             else:
                 results.extend(report.accounts)

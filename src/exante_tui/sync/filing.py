@@ -2,7 +2,7 @@
 forget the ones Gmail no longer shows.
 
 A message is known by its Gmail id within the account, whichever conversation holds it:
-a message the app sent (filed by ``core.history`` with Gmail's id) is found, not copied,
+a message the app sent (filed by ``core.sent_mail`` with Gmail's id) is found, not copied,
 and keeps its link to its OutboundEmail.
 
 One call costs two lookups and at most two bulk inserts (new conversations, then new
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, insert, select
 
+from exante_tui.store.bulk_rows import new_row
 from exante_tui.store.models import (
     Account,
     Conversation,
@@ -28,7 +29,6 @@ from exante_tui.store.models import (
     OutboundEmail,
     SendStatus,
 )
-from exante_tui.store.rows import new_row
 from exante_tui.sync.parse import ParsedMessage
 
 T = TypeVar("T")

@@ -11,6 +11,7 @@ from sqlmodel import Session, insert, select
 
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.replies import references_for
+from exante_tui.store.bulk_rows import new_row
 from exante_tui.store.models import (
     Account,
     Conversation,
@@ -18,7 +19,6 @@ from exante_tui.store.models import (
     EmailMessage,
     OutboundEmail,
 )
-from exante_tui.store.rows import new_row
 
 SNIPPET_LENGTH = 140
 

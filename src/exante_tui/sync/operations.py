@@ -24,9 +24,9 @@ from exante_tui.core.mime import Attachment
 from exante_tui.errors import (
     Conflict,
     ErrorDetail,
+    ExanteError,
     NotFound,
     ProviderFailure,
-    SendError,
     ValidationFailed,
 )
 from exante_tui.private_files import open_new
@@ -58,7 +58,7 @@ class SyncReport:
     accounts: list[AccountSync] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[SendError]:
+    def errors(self) -> list[ExanteError]:
         """The failures, one per failed account."""
         return [result.error for result in self.accounts if result.error is not None]
 
@@ -87,7 +87,7 @@ def run_sync(
                 service, gmail = _open(services, account, batch_size)
                 engine = GmailSync(services.store, account, service, gmail)
                 report.accounts.append(engine.run(max_threads=max_threads, progress=progress))
-        except SendError as error:
+        except ExanteError as error:
             report.accounts.append(AccountSync(account.email, error=error))
     return report
 
