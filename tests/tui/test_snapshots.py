@@ -24,6 +24,8 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
+        widget.notify_style_update()  # drop lines cached in a blink's off phase
+        widget.refresh()
     await pilot.pause()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.notifications import Notify
 from textual.widgets import Input, ProgressBar, Static
 
 from exante_tui.services import Services
@@ -52,7 +53,9 @@ async def test_sync_shows_progress_and_new_conversations(
         assert bar.total == 3 and bar.progress == 3
         assert subjects(app) == ["Order 0", "Order 1", "Order 2"]
         assert "never" not in str(status.render())
-        assert "3 new conversations, 3 new messages, 0 removed" in notices(app)
+        notice = await recorder.wait_for(Notify, lambda m: "Synced" in m.notification.title)  # type: ignore[attr-defined]
+        text = notice.notification.message  # type: ignore[attr-defined]
+        assert text == "3 new conversations, 3 new messages, 0 removed"
 
 
 async def test_sync_without_gmail_accounts_says_how_to_connect(make_app) -> None:
