@@ -84,9 +84,11 @@ def for_cairosvg(svg: str) -> str:
     cairosvg cannot fetch the Fira Code web font, so it would fall back to a proportional
     font (words run together), and it ignores ``textLength``, so runs of box-drawing
     characters come out short and borders break. DejaVu Sans Mono is on every Debian
-    system, and giving each character its own ``x`` keeps it in its cell.
+    system, and giving each character its own ``x`` keeps it in its cell. The one glyph
+    DejaVu lacks, the header icon, is drawn as the look-alike it has.
     """
     svg = svg.replace("font-family: Fira Code, monospace", "font-family: DejaVu Sans Mono")
+    svg = svg.replace("\u2b58", "\u25cb")  # the header's ⭘ is not in DejaVu: its look-alike ○
 
     def place(run: re.Match[str]) -> str:
         before, x, between, after, body = run.groups()
