@@ -17,6 +17,7 @@ from exante_tui.core.sent_mail import snippet_of
 from exante_tui.services import Services
 from exante_tui.store.models import (
     Account,
+    AttachmentMeta,
     Conversation,
     Direction,
     EmailMessage,
@@ -228,7 +229,7 @@ def _add_threads(services: Services, accounts: dict[str, Account], now: datetime
                     direction=Direction.OUTBOUND if "SENT" in labels else Direction.INBOUND,
                     labels=labels,
                     attachments=[
-                        {"filename": name, "content_type": kind, "size": len(data)}
+                        AttachmentMeta(filename=name, content_type=kind, size=len(data))
                         for name, kind, data in files
                     ],
                 )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from exante_tui.display import clean
 
 if TYPE_CHECKING:
-    from exante_tui.store.models import Account, Conversation, Draft, EmailMessage, OutboundEmail
+    from exante_tui.store.models import (
+        Account,
+        AttachmentMeta,
+        Conversation,
+        Draft,
+        EmailMessage,
+        OutboundEmail,
+    )
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +81,7 @@ def draft_status(draft: Draft) -> str:
     return "scheduled" if draft.planned_send_at else "draft"
 
 
-def draft_json(draft: Draft, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+def draft_json(draft: Draft, attachments: list[AttachmentMeta]) -> dict[str, Any]:
     return {
         "draft_uid": str(draft.id),
         "status": draft_status(draft),

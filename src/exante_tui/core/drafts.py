@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from exante_tui.core.contract import DraftRequest
+from exante_tui.core.contract import ComposedFields, DraftRequest
 from exante_tui.core.draft_state import draft_state, final_conflict, missing_draft, not_final
 from exante_tui.core.mime import Attachment
 from exante_tui.core.validation import parse_model
@@ -27,14 +27,19 @@ from exante_tui.store.models import (
 from exante_tui.store.types import utcnow
 
 
-@dataclass
-class DraftContent:
-    """What a draft holds; addresses are kept as typed (validated when sent)."""
+class DraftContent(BaseModel):
+    """What a draft holds; addresses are kept as typed (validated when sent).
+
+    The fields are the draft row's own names: ``DraftContent.model_validate(draft)`` reads
+    a row, :meth:`from_request` a ``drafts create`` request (whose ``from_account_id`` is
+    ``account_id`` here), and ``Drafts`` writes one back with ``sqlmodel_update``."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     account_id: uuid.UUID | None = None
-    to: list[str] = field(default_factory=list)
-    cc: list[str] = field(default_factory=list)
-    bcc: list[str] = field(default_factory=list)
+    to: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+    bcc: list[str] = Field(default_factory=list)
     subject: str = ""
     body_text: str = ""
     body_html: str | None = None
@@ -42,6 +47,18 @@ class DraftContent:
     context_type: str | None = None
     context_id: uuid.UUID | None = None
     planned_send_at: datetime | None = None
+
+    @classmethod
+    def from_request(cls, request: DraftRequest) -> DraftContent:
+        """A request's content; what it leaves out (or null) is the draft's default."""
+        given = request.model_dump(include=_CONTENT_FIELDS, exclude_none=True)
+        return cls.model_validate({**given, "account_id": request.from_account_id})
+
+
+_CONTENT_FIELDS = set(DraftContent.model_fields) - {"account_id"}
+"""The content fields a request and a draft share by name."""
+_REQUEST_FIELDS = (_CONTENT_FIELDS & set(ComposedFields.model_fields)) - {"reply_to_message_uid"}
+"""The draft's content fields a send reads from it (the sender and the reply apart)."""
 
 
 class Drafts:
@@ -53,19 +70,7 @@ class Drafts:
     def create_from_request(self, raw: dict[str, Any]) -> uuid.UUID:
         """``drafts create --json``: validate the seed's fields (none required) and save."""
         request = parse_model(DraftRequest, raw)
-        content = DraftContent(
-            account_id=request.from_account_id,
-            to=list(request.to or []),
-            cc=list(request.cc or []),
-            bcc=list(request.bcc or []),
-            subject=request.subject or "",
-            body_text=request.body_text or "",
-            body_html=request.body_html,
-            reply_to_message_uid=request.reply_to_message_uid,
-            context_type=request.context_type,
-            context_id=request.context_id,
-            planned_send_at=request.planned_send_at,
-        )
+        content = DraftContent.from_request(request)
         attachments = [
             Attachment(a.filename, a.content_type, base64.b64decode(a.data_base64))
             for a in request.attachments or []
@@ -158,15 +163,8 @@ class Drafts:
                 "The sending account does not exist.",
                 [ErrorDetail("from_account_id", f"no account {account_id}")],
             )
+        draft.sqlmodel_update(content.model_dump())  # fresh lists: the row owns its own
         draft.account_id = account_id
-        draft.to, draft.cc, draft.bcc = list(content.to), list(content.cc), list(content.bcc)
-        draft.subject = content.subject
-        draft.body_text = content.body_text
-        draft.body_html = content.body_html
-        draft.reply_to_message_uid = content.reply_to_message_uid
-        draft.context_type = content.context_type
-        draft.context_id = content.context_id
-        draft.planned_send_at = content.planned_send_at
         draft.undo_send = False
         draft.updated_at = utcnow()
 
@@ -207,16 +205,8 @@ def reply_account(session: Session, message_uid: uuid.UUID) -> uuid.UUID | None:
 
 def draft_fields(draft: Draft) -> dict[str, Any]:
     """A draft's content as request fields (attachments are handled separately)."""
-    fields: dict[str, Any] = {
-        "to": draft.to,
-        "cc": draft.cc or None,
-        "bcc": draft.bcc or None,
-        "subject": draft.subject,
-        "body_text": draft.body_text,
-        "body_html": draft.body_html,
-        "context_type": draft.context_type,
-        "context_id": draft.context_id,
-    }
+    fields: dict[str, Any] = draft.model_dump(include=_REQUEST_FIELDS)
+    fields["cc"], fields["bcc"] = draft.cc or None, draft.bcc or None
     if draft.reply_to_message_uid is not None:
         fields["reply_to_message_uid"] = draft.reply_to_message_uid
     else:

@@ -23,7 +23,7 @@ from exante_tui.core.replies import ReplyContext, resolve_reply
 from exante_tui.core.text_fields import header_problem
 from exante_tui.core.validation import mode_details, parse_model
 from exante_tui.errors import ErrorDetail, NotFound, ValidationFailed
-from exante_tui.store.models import Account, Draft, DraftAttachment
+from exante_tui.store.models import Account, AttachmentMeta, Draft, DraftAttachment
 
 
 @dataclass
@@ -34,7 +34,7 @@ class PreparedSend:
     message: OutgoingMessage
     reply: ReplyContext | None
     fields: ComposedFields
-    attachment_meta: list[dict[str, object]]
+    attachment_meta: list[AttachmentMeta]
 
     @property
     def thread_id(self) -> str | None:
@@ -126,8 +126,8 @@ def prepare(
         in_reply_to=reply.in_reply_to if reply else None,
         references=reply.references if reply else None,
     )
-    meta: list[dict[str, object]] = [
-        {"filename": a.filename, "content_type": a.content_type, "size": len(a.data)}
+    meta: list[AttachmentMeta] = [
+        AttachmentMeta(filename=a.filename, content_type=a.content_type, size=len(a.data))
         for a in attachments
     ]
     session.expunge(account)

@@ -18,7 +18,7 @@ from exante_tui.core.text_fields import check_header_text
 from exante_tui.core.validation import parse_model
 from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.store.db import Store
-from exante_tui.store.models import Account, Draft, Template
+from exante_tui.store.models import Account, AttachmentMeta, Draft, Template
 
 
 def _not_a_uid(name: str) -> str:
@@ -57,14 +57,14 @@ def template_fields(template: Template) -> dict[str, str | None]:
     }
 
 
-def attachment_meta(template: Template) -> list[dict[str, Any]]:
+def attachment_meta(template: Template) -> list[AttachmentMeta]:
     """Name, type and size of each default attachment (not the data)."""
     return [
-        {
-            "filename": a["filename"],
-            "content_type": a["content_type"],
-            "size": len(base64.b64decode(a["data_base64"])),
-        }
+        AttachmentMeta(
+            filename=a["filename"],
+            content_type=a["content_type"],
+            size=len(base64.b64decode(a["data_base64"])),
+        )
         for a in template.attachments
     ]
 

@@ -8,12 +8,24 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import cast
+from typing import NotRequired, cast
 
 from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict  # pydantic takes typing.TypedDict only from 3.12
 
 from exante_tui.store.types import UTCDateTime, utcnow
+
+
+class AttachmentMeta(TypedDict):
+    """One attachment as the JSON columns keep it (a message's, a send record's, a draft's
+    listing): its name, type and size in bytes, never its data."""
+
+    filename: str
+    content_type: str
+    size: int
+    gmail_attachment_id: NotRequired[str | None]
+    """Received Gmail mail only: the id that fetches the bytes (None when Gmail gave none)."""
 
 
 class Provider(enum.StrEnum):
@@ -118,7 +130,7 @@ class EmailMessage(SQLModel, table=True):
     body_html: str | None = Field(default=None, sa_type=Text)
     snippet: str = ""
     direction: Direction = Field(default=Direction.INBOUND, sa_type=String(16))
-    attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    attachments: list[AttachmentMeta] = Field(default_factory=list, sa_type=JSON)
     labels: list[str] = _addresses()
     """Gmail's labels as sync last saw them: system ids (``UNREAD``, ``INBOX``, ``STARRED``,
     ``IMPORTANT``, ``SENT``) and user labels by name. Read only: never written back."""
@@ -237,7 +249,7 @@ class OutboundEmail(SQLModel, table=True):
     reply_to_message_uid: uuid.UUID | None = None
     context_type: str | None = None
     context_id: uuid.UUID | None = None
-    attachments: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    attachments: list[AttachmentMeta] = Field(default_factory=list, sa_type=JSON)
     attempts: int = 0
     created_at: datetime = _created()
     attempted_at: datetime | None = _when()

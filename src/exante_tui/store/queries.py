@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from exante_tui.store.db import Store
 from exante_tui.store.models import (
     Account,
+    AttachmentMeta,
     Conversation,
     Draft,
     DraftAttachment,
@@ -74,7 +75,7 @@ def list_drafts(
 
 def draft_attachments_meta(
     store: Store, draft_uids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[dict[str, object]]]:
+) -> dict[uuid.UUID, list[AttachmentMeta]]:
     """Name, type and size of each draft's attachments (without loading their bytes)."""
     if not draft_uids:
         return {}
@@ -88,11 +89,11 @@ def draft_attachments_meta(
         .where(col(DraftAttachment.draft_id).in_(draft_uids))
         .order_by(col(DraftAttachment.position))
     )
-    found: dict[uuid.UUID, list[dict[str, object]]] = {}
+    found: dict[uuid.UUID, list[AttachmentMeta]] = {}
     with store.session() as session:
         for draft_id, filename, content_type, size in session.exec(query).all():
             found.setdefault(draft_id, []).append(
-                {"filename": filename, "content_type": content_type, "size": size}
+                AttachmentMeta(filename=filename, content_type=content_type, size=size)
             )
     return found
 

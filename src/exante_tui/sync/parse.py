@@ -19,6 +19,7 @@ from typing import Any
 
 from exante_tui.core.html_text import html_to_text
 from exante_tui.core.sent_mail import snippet_of
+from exante_tui.store.models import AttachmentMeta
 
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH"})
 """Messages with these labels are not imported: drafts live in our store, spam and trash
@@ -45,7 +46,7 @@ class ParsedMessage:
     body_text: str
     body_html: str | None
     snippet: str
-    attachments: list[dict[str, object]]
+    attachments: list[AttachmentMeta]
 
     @property
     def sent(self) -> bool:
@@ -128,7 +129,7 @@ def _text(part: dict[str, Any], headers: dict[str, str]) -> str:
 class _Parts:
     text: str | None = None
     html: str | None = None
-    attachments: list[dict[str, object]] = field(default_factory=list)
+    attachments: list[AttachmentMeta] = field(default_factory=list)
 
     def visit(self, part: dict[str, Any]) -> None:
         """Collect the first text and HTML bodies and every attachment, depth first."""
@@ -138,12 +139,12 @@ class _Parts:
         disposition = (headers.get("content-disposition") or "").lower()
         if part.get("filename") or disposition.startswith("attachment"):
             self.attachments.append(
-                {
-                    "filename": part.get("filename") or "attachment",
-                    "content_type": mime_type or "application/octet-stream",
-                    "size": int(body.get("size") or 0),
-                    "gmail_attachment_id": body.get("attachmentId"),
-                }
+                AttachmentMeta(
+                    filename=part.get("filename") or "attachment",
+                    content_type=mime_type or "application/octet-stream",
+                    size=int(body.get("size") or 0),
+                    gmail_attachment_id=body.get("attachmentId"),
+                )
             )
         elif mime_type.startswith("multipart/"):
             for child in part.get("parts") or []:

@@ -240,19 +240,7 @@ class ExanteApp(App[None]):
         if draft_uid in self.waiting:
             self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
         draft, attachments = self.services.drafts.load(draft_uid)
-        content = DraftContent(
-            account_id=draft.account_id,
-            to=list(draft.to),
-            cc=list(draft.cc),
-            bcc=list(draft.bcc),
-            subject=draft.subject,
-            body_text=draft.body_text,
-            body_html=draft.body_html,
-            reply_to_message_uid=draft.reply_to_message_uid,
-            context_type=draft.context_type,
-            context_id=draft.context_id,
-            planned_send_at=draft.planned_send_at,
-        )
+        content = DraftContent.model_validate(draft)
         return self.push_screen(ComposeScreen(content, attachments, draft_uid))
 
     def open_thread(self, conversation_uid: uuid.UUID) -> None:

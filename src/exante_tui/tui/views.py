@@ -105,7 +105,7 @@ def _schedule_field(draft: Draft, now: datetime) -> tuple[str, str]:
 
 def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
     files = queries.draft_attachments_meta(store, [draft.id]).get(draft.id, [])
-    names = ", ".join(f"{f['filename']} ({human_size(int(str(f['size'])))})" for f in files)
+    names = ", ".join(f"{f['filename']} ({human_size(f['size'])})" for f in files)
     head = _fields(
         [
             ("To", ", ".join(draft.to)),
@@ -204,9 +204,7 @@ def _outbox_row(record: OutboundEmail, now: datetime) -> Sequence[str | Text]:
 
 def outbox_fields(record: OutboundEmail, now: datetime, *, full: bool = True) -> Table:
     """A send record's fields; ``full`` adds the identifiers (for the details modal)."""
-    files = ", ".join(
-        f"{a['filename']} ({human_size(int(str(a['size'])))})" for a in record.attachments
-    )
+    files = ", ".join(f"{a['filename']} ({human_size(a['size'])})" for a in record.attachments)
     pairs: list[tuple[str, str | Text]] = [
         ("Status", status_text(record.status)),
         ("Error", literal(record.error or "", style="red")),

@@ -75,18 +75,17 @@ def form_content(
     account = screen.query_one("#from", Select).value
     body = screen.query_one("#body", TextArea).text
     markdown = screen.query_one("#markdown", Switch).value
-    return DraftContent(
-        account_id=account if isinstance(account, uuid.UUID) else None,
-        to=screen.query_one("#to", AddressField).addresses,
-        cc=screen.query_one("#cc", AddressField).addresses,
-        bcc=screen.query_one("#bcc", AddressField).addresses,
-        subject=screen.query_one("#subject", Input).value,
-        body_text=body,
-        body_html=_MARKDOWN.render(body) if markdown else None,
-        reply_to_message_uid=initial.reply_to_message_uid,
-        context_type=initial.context_type,
-        context_id=initial.context_id,
-        planned_send_at=planned_send_at,
+    return initial.model_copy(
+        update={
+            "account_id": account if isinstance(account, uuid.UUID) else None,
+            "to": screen.query_one("#to", AddressField).addresses,
+            "cc": screen.query_one("#cc", AddressField).addresses,
+            "bcc": screen.query_one("#bcc", AddressField).addresses,
+            "subject": screen.query_one("#subject", Input).value,
+            "body_text": body,
+            "body_html": _MARKDOWN.render(body) if markdown else None,
+            "planned_send_at": planned_send_at,
+        }
     )
 
 

@@ -9,7 +9,6 @@ offers to keep the unsaved edits as a new draft.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -114,7 +113,7 @@ class DraftHold:
         screen = self.screen
         if screen.read_only is None:
             return
-        content = replace(screen.current_content(), planned_send_at=None)
+        content = screen.current_content().model_copy(update={"planned_send_at": None})
         try:
             new_uid = screen.app.services.drafts.create(
                 content, screen.query_one(AttachmentPanel).attachments

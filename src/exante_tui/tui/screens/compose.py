@@ -9,7 +9,7 @@ and saves it; its parts are in :mod:`exante_tui.tui.composing`: the form's widge
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,7 +166,8 @@ class ComposeScreen(Screen[None]):
         if self.draft_uid is None:
             sender = next((a for a in accounts if a.id == chosen), None)
             signature = sender.signature_text if sender else None
-            content = replace(content, body_text=signed_body(content.body_text, signature))
+            signed = signed_body(content.body_text, signature)
+            content = content.model_copy(update={"body_text": signed})
             self.signature = text_signature(signature) if signature else None
 
         def lookup(prefix: str) -> list[str]:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from exante_tui.store.models import EmailMessage
+from exante_tui.store.models import AttachmentMeta, EmailMessage
 from exante_tui.tui.format import human_size, literal
 
 
@@ -31,7 +31,7 @@ def download_dir() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
-def _filename(meta: dict[str, object], index: int) -> str:
+def _filename(meta: AttachmentMeta, index: int) -> str:
     return str(meta.get("filename") or f"attachment-{index}")
 
 
@@ -59,11 +59,7 @@ class SaveAttachmentScreen(ModalScreen[SaveChoice | None]):
             if len(files) > 1:
                 yield OptionList(
                     *(
-                        Option(
-                            literal(
-                                f"{_filename(f, n)}  ({human_size(int(str(f.get('size', 0))))})"
-                            )
-                        )
+                        Option(literal(f"{_filename(f, n)}  ({human_size(f['size'])})"))
                         for n, f in enumerate(files)
                     ),
                     id="files",

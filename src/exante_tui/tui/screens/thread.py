@@ -40,8 +40,7 @@ def _headers(message: EmailMessage) -> Table:
     rows.append(("Date", local_time(message.date)))
     if message.attachments:
         files = ", ".join(
-            f"{a.get('filename')} ({human_size(int(str(a.get('size', 0))))})"
-            for a in message.attachments
+            f"{a.get('filename')} ({human_size(a['size'])})" for a in message.attachments
         )
         rows.append(("Files", files))
     for label, value in rows:
