@@ -33,9 +33,10 @@ from exante_tui.store import queries
 from exante_tui.tui.composing import sending
 from exante_tui.tui.composing.filling import edit_in_editor, file_attachment, fill_from_template
 from exante_tui.tui.composing.form import (
-    default_account,
+    Senders,
     form,
     form_content,
+    load_senders,
     markdown_hint,
     schedule_status,
     show_error,
@@ -138,9 +139,12 @@ class ComposeScreen(Screen[None]):
         content: DraftContent,
         attachments: list[Attachment] | None = None,
         draft_uid: uuid.UUID | None = None,
+        senders: Senders | None = None,
     ) -> None:
         super().__init__()
         self.initial = content
+        self.senders = senders
+        """The From list, read in a thread before the screen opens (the app's ``open_*``)."""
         self.initial_attachments = attachments or []
         self.draft_uid = draft_uid
         self.planned_send_at = content.planned_send_at
@@ -160,8 +164,8 @@ class ComposeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         store = self.app.services.store
-        accounts = queries.list_accounts(store)
-        chosen = self.initial.account_id or default_account(store, [a.id for a in accounts])
+        senders = self.senders or load_senders(store, self.initial.account_id)
+        accounts, chosen = senders.accounts, self.initial.account_id or senders.chosen
         content = self.initial
         if self.draft_uid is None:
             sender = next((a for a in accounts if a.id == chosen), None)
