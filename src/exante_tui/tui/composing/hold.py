@@ -115,16 +115,17 @@ class DraftHold:
         if screen.read_only is None:
             return
         content = replace(screen.current_content(), planned_send_at=None)
-        try:
-            new_uid = screen.app.services.drafts.create(
-                content, screen.query_one(AttachmentPanel).attachments
-            )
-        except ExanteError as exc:
-            show_error(screen, exc)
-            return
-        screen.draft_uid, screen.read_only, screen.planned_send_at = new_uid, None, None
-        screen.mark_saved()
-        self.take(new_uid)
+        with screen.saver.lock:  # after an autosave under way, which is then skipped
+            try:
+                new_uid = screen.app.services.drafts.create(
+                    content, screen.query_one(AttachmentPanel).attachments
+                )
+            except ExanteError as exc:
+                show_error(screen, exc)
+                return
+            screen.draft_uid, screen.read_only, screen.planned_send_at = new_uid, None, None
+            screen.mark_saved()
+            self.take(new_uid)
         set_editable(screen, True, reply=screen.initial.reply_to_message_uid is not None)
         screen.query_one("#final", Static).remove_class("shown")
         screen.show_schedule()
