@@ -29,6 +29,7 @@ from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
 from exante_tui.tui.composing.form import Senders, load_senders
+from exante_tui.tui.composing.hold import Held, take_hold
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -244,11 +245,13 @@ class ExanteApp(App[None]):
             return
         if draft_uid in self.waiting:
             self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
-        content, attachments, senders = await asyncio.to_thread(self._load_draft, draft_uid)
-        await self.push_screen(ComposeScreen(content, attachments, draft_uid, senders))
+        loaded = await asyncio.to_thread(self._load_draft, draft_uid)
+        await self.push_screen(ComposeScreen(*loaded))
 
-    def _load_draft(self, draft_uid: uuid.UUID) -> tuple[DraftContent, list[Attachment], Senders]:
-        """A draft's content, files and senders (reads the store: runs in a thread)."""
+    def _load_draft(
+        self, draft_uid: uuid.UUID
+    ) -> tuple[DraftContent, list[Attachment], uuid.UUID, Senders, Held]:
+        """A draft's content, files and senders, and the hold on it (in a thread)."""
         draft, attachments = self.services.drafts.load(draft_uid)
         content = DraftContent(
             account_id=draft.account_id,
@@ -263,7 +266,8 @@ class ExanteApp(App[None]):
             context_id=draft.context_id,
             planned_send_at=draft.planned_send_at,
         )
-        return content, attachments, load_senders(self.services.store, draft.account_id)
+        senders = load_senders(self.services.store, draft.account_id)
+        return content, attachments, draft_uid, senders, take_hold(self.services, draft_uid)
 
     def open_thread(self, conversation_uid: uuid.UUID) -> None:
         """The thread view of one conversation."""

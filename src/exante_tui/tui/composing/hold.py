@@ -9,7 +9,7 @@ offers to keep the unsaved edits as a new draft.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
 if TYPE_CHECKING:
+    from exante_tui.services import Services
     from exante_tui.tui.screens.compose import ComposeScreen
 
 READ_ONLY_WHY = {
@@ -35,13 +36,28 @@ READ_ONLY_WHY = {
 }
 
 
+@dataclass(frozen=True)
+class Held:
+    """A hold taken before the composer opened, in the thread that read the draft."""
+
+    holder: str
+    state: DraftState
+
+
+def take_hold(services: Services, draft_uid: uuid.UUID) -> Held:
+    """Hold ``draft_uid`` for a composer about to open (reads the store: call it in a thread)."""
+    holder = new_worker_id()
+    leases = DraftLeases(services.store, holder, services.core.clock)
+    return Held(holder, leases.take(draft_uid))
+
+
 class DraftHold:
     """Takes, renews and releases the hold of ``screen`` on its draft; turns the screen
     read-only when the draft is no longer its own."""
 
-    def __init__(self, screen: ComposeScreen) -> None:
+    def __init__(self, screen: ComposeScreen, holder: str | None = None) -> None:
         self.screen = screen
-        self.holder = new_worker_id()
+        self.holder = holder or new_worker_id()
         """This composer's name on the draft's hold."""
         services = screen.app.services
         self.leases = DraftLeases(services.store, self.holder, services.core.clock)

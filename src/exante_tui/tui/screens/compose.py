@@ -42,7 +42,7 @@ from exante_tui.tui.composing.form import (
     schedule_status,
     show_error,
 )
-from exante_tui.tui.composing.hold import DraftHold
+from exante_tui.tui.composing.hold import DraftHold, Held
 from exante_tui.tui.composing.saving import DraftSaver
 from exante_tui.tui.format import local_time
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -142,11 +142,14 @@ class ComposeScreen(Screen[None]):
         attachments: list[Attachment] | None = None,
         draft_uid: uuid.UUID | None = None,
         senders: Senders | None = None,
+        held: Held | None = None,
     ) -> None:
         super().__init__()
         self.initial = content
         self.senders = senders
         """The From list, read in a thread before the screen opens (the app's ``open_*``)."""
+        self.held = held
+        """The hold on ``draft_uid``, taken in that thread too (else taken on mount)."""
         self.initial_attachments = attachments or []
         self.draft_uid = draft_uid
         self.planned_send_at = content.planned_send_at
@@ -193,8 +196,10 @@ class ComposeScreen(Screen[None]):
         self._show_markdown()
         if self.AUTO_FOCUS == "#body":
             self.query_one("#body", TextArea).move_cursor((0, 0))
-        self.hold = DraftHold(self)
-        if self.draft_uid is not None:
+        self.hold = DraftHold(self, self.held.holder if self.held else None)
+        if self.draft_uid is not None and self.held is not None:
+            self.hold.held(self.held.state)
+        elif self.draft_uid is not None:
             self.hold.check(self.draft_uid)
         self.set_interval(RENEW_EVERY.total_seconds(), self._renew_hold)
 
