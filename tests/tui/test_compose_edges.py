@@ -200,3 +200,31 @@ def test_the_editor_file_ends_with_a_newline_and_appended_lines_stay_apart() -> 
     appended = editor_text("Hello") + "PS: see you\n"  # `echo "PS: see you" >> file`
     assert body_text(appended) == "Hello\nPS: see you"
     assert body_text(editor_text("Hello")) == "Hello"
+
+
+async def test_an_autosave_written_late_never_goes_over_a_newer_save(
+    make_app, demo_services: Services, recorder: Recorder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("n")
+        await type_text(pilot, "old@x.example")
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        late = screen.saver.snapshot(force=False)  # an autosave whose thread runs late
+        await type_text(pilot, ", new@x.example")
+        uid = screen.save_now()  # ctrl+s, escape, send: written at once
+        assert uid is not None
+        assert screen.saver.write(late).kind == "stale"
+        assert stored(demo_services, uid).to == ["old@x.example", "new@x.example"]
+        screen.query_one("#subject", Input).value = "Newest"
+        screen.stop_autosave()
+        screen.saver.autosave()  # what the timer starts: a thread worker
+        saved = await recorder.wait_for(
+            ComposeScreen.Saved, lambda m: stored(demo_services, uid).subject == "Newest"
+        )
+        assert saved.draft_uid == uid  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+    assert [d.id for d in queries.list_drafts(demo_services.store) if d.id == uid] == [uid]

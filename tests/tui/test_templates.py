@@ -131,7 +131,7 @@ async def test_reply_puts_the_signature_above_the_quote(make_app, demo_services:
     messages = queries.conversation_messages(demo_services.store, conversation.id)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.open_reply(messages[-1], conversation, reply_all=False)
+        await app.open_reply(messages[-1], conversation, reply_all=False)
         await pilot.pause()
         body = app.screen.query_one("#body", TextArea).text
     assert body.startswith(f"\n\n-- \n{SIGNATURE}\n\n")
@@ -148,7 +148,7 @@ async def test_forward_puts_the_signature_above_the_forwarded_message(
     messages = queries.conversation_messages(demo_services.store, conversation.id)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.open_forward(messages[-1], conversation, [])
+        await app.open_forward(messages[-1], conversation, [])
         await pilot.pause()
         compose = app.screen
         assert isinstance(compose, ComposeScreen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from exante_tui.core.drafts import DraftContent
@@ -28,6 +28,8 @@ from exante_tui.errors import Conflict
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
+from exante_tui.tui.composing.form import Senders, load_senders
+from exante_tui.tui.composing.hold import Held, take_hold
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -230,37 +232,50 @@ class ExanteApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def open_compose(
+    async def open_compose(
         self, draft_uid: uuid.UUID | None = None, *, account_id: uuid.UUID | None = None
-    ) -> AwaitMount:
-        """A new message (from ``account_id`` when given), or the draft ``draft_uid``; await
-        it so keys typed next land in it."""
+    ) -> None:
+        """A new message (from ``account_id`` when given), or the draft ``draft_uid``, read in
+        a thread; await it so keys typed next land in it."""
         if draft_uid is None:
-            return self.push_screen(ComposeScreen(DraftContent(account_id=account_id)))
+            senders = await asyncio.to_thread(load_senders, self.services.store, account_id)
+            await self.push_screen(
+                ComposeScreen(DraftContent(account_id=account_id), [], None, senders)
+            )
+            return
         if draft_uid in self.waiting:
             self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
+        loaded = await asyncio.to_thread(self._load_draft, draft_uid)
+        await self.push_screen(ComposeScreen(*loaded))
+
+    def _load_draft(
+        self, draft_uid: uuid.UUID
+    ) -> tuple[DraftContent, list[Attachment], uuid.UUID, Senders, Held]:
+        """A draft's content, files and senders, and the hold on it (in a thread)."""
         draft, attachments = self.services.drafts.load(draft_uid)
         content = DraftContent.model_validate(draft)
-        return self.push_screen(ComposeScreen(content, attachments, draft_uid))
+        senders = load_senders(self.services.store, draft.account_id)
+        return content, attachments, draft_uid, senders, take_hold(self.services, draft_uid)
 
     def open_thread(self, conversation_uid: uuid.UUID) -> None:
         """The thread view of one conversation."""
         self.push_screen(ThreadScreen(conversation_uid))
 
-    def open_forward(
+    async def open_forward(
         self, message: EmailMessage, conversation: Conversation, files: list[Attachment]
     ) -> None:
         """Compose a forward of ``message`` carrying its ``files`` (a fresh send)."""
-        accounts = queries.list_accounts(self.services.store)
-        self.push_screen(ComposeScreen(forward_content(message, conversation, accounts), files))
+        senders = await asyncio.to_thread(load_senders, self.services.store, None)
+        content = forward_content(message, conversation, senders.accounts)
+        await self.push_screen(ComposeScreen(content, files, None, senders))
 
-    def open_reply(
+    async def open_reply(
         self, parent: EmailMessage, conversation: Conversation, *, reply_all: bool
-    ) -> AwaitMount:
-        """Compose a threaded reply to ``parent``."""
-        accounts = queries.list_accounts(self.services.store)
-        content = reply_content(parent, conversation, accounts, reply_all=reply_all)
-        return self.push_screen(ComposeScreen(content))
+    ) -> None:
+        """Compose a threaded reply to ``parent`` (the accounts read in a thread)."""
+        senders = await asyncio.to_thread(load_senders, self.services.store, None)
+        content = reply_content(parent, conversation, senders.accounts, reply_all=reply_all)
+        await self.push_screen(ComposeScreen(content, [], None, senders))
 
     # -- app-wide actions -------------------------------------------------------------------------
 

@@ -14,7 +14,13 @@ from rich.text import Text
 
 from exante_tui.store import queries
 from exante_tui.store.db import Store
-from exante_tui.store.models import Conversation, Draft, OutboundEmail, SendStatus
+from exante_tui.store.models import (
+    AttachmentMeta,
+    Conversation,
+    Draft,
+    OutboundEmail,
+    SendStatus,
+)
 from exante_tui.store.queries import ConversationSummary
 from exante_tui.tui.format import human_size, literal, local_time, relative
 from exante_tui.tui.waiting import seconds_left
@@ -42,7 +48,9 @@ class View:
     fetch: Callable[[Store, str, uuid.UUID | None, int, int], Sequence[Any]]
     """``fetch(store, search, account_id, limit, offset)``: one page of rows."""
     row: Callable[[Any, datetime], Sequence[str | Text]]
-    preview: Callable[[Store, Any, datetime], RenderableType]
+    preview: Callable[[Any, datetime], RenderableType]
+    """``preview(row, now)``: never reads the store (``fetch`` brought all it shows, in the
+    list's thread), so moving the cursor never waits on the database."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,34 @@ def _when(when: datetime | None, now: datetime) -> str:
 # -- drafts -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DraftRow:
+    """A draft as its list shows it: the draft and its attachments' names and sizes."""
+
+    draft: Draft
+    files: list[AttachmentMeta]
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The draft's uid (the row's key)."""
+        return self.draft.id
+
+    @property
+    def subject(self) -> str:
+        """The draft's subject."""
+        return self.draft.subject
+
+
+def _drafts(
+    store: Store, search: str, account_id: uuid.UUID | None, limit: int, offset: int
+) -> list[DraftRow]:
+    found = queries.list_drafts(
+        store, search=search, account_id=account_id, limit=limit, offset=offset
+    )
+    files = queries.draft_attachments_meta(store, [d.id for d in found])
+    return [DraftRow(d, files.get(d.id, [])) for d in found]
+
+
 def _planned(draft: Draft, now: datetime) -> Text:
     """``in 2h`` for a schedule, ``sending in 7 s`` for a send in its undo window."""
     if draft.planned_send_at is None:
@@ -89,7 +125,8 @@ def _planned(draft: Draft, now: datetime) -> Text:
     return Text(relative(draft.planned_send_at, now), style="bold cyan")
 
 
-def _draft_row(draft: Draft, now: datetime) -> Sequence[str | Text]:
+def _draft_row(row: DraftRow, now: datetime) -> Sequence[str | Text]:
+    draft = row.draft
     return (
         ", ".join(draft.to) or "(no recipient)",
         draft.subject or "(no subject)",
@@ -103,9 +140,9 @@ def _schedule_field(draft: Draft, now: datetime) -> tuple[str, str]:
     return ("Scheduled", _when(draft.planned_send_at, now))
 
 
-def _draft_preview(store: Store, draft: Draft, now: datetime) -> RenderableType:
-    files = queries.draft_attachments_meta(store, [draft.id]).get(draft.id, [])
-    names = ", ".join(f"{f['filename']} ({human_size(f['size'])})" for f in files)
+def _draft_preview(row: DraftRow, now: datetime) -> RenderableType:
+    draft = row.draft
+    names = ", ".join(f"{f['filename']} ({human_size(f['size'])})" for f in row.files)
     head = _fields(
         [
             ("To", ", ".join(draft.to)),
@@ -125,9 +162,7 @@ DRAFTS = View(
     name="drafts",
     title="Drafts",
     columns=[("To", 22), ("Subject", None), ("Scheduled", 15)],
-    fetch=lambda store, search, account_id, limit, offset: queries.list_drafts(
-        store, search=search, account_id=account_id, limit=limit, offset=offset
-    ),
+    fetch=_drafts,
     row=_draft_row,
     preview=_draft_preview,
 )
@@ -157,7 +192,7 @@ def _conversation_row(row: ConversationRow, now: datetime) -> Sequence[str | Tex
     )
 
 
-def _conversation_preview(store: Store, row: ConversationRow, now: datetime) -> RenderableType:
+def _conversation_preview(row: ConversationRow, now: datetime) -> RenderableType:
     conversation = row.conversation
     head = _fields(
         [
@@ -231,7 +266,7 @@ def outbox_fields(record: OutboundEmail, now: datetime, *, full: bool = True) ->
     return _fields(pairs)
 
 
-def _outbox_preview(store: Store, record: OutboundEmail, now: datetime) -> RenderableType:
+def _outbox_preview(record: OutboundEmail, now: datetime) -> RenderableType:
     if record.status in RETRYABLE:
         hint = Text("r retries the send · enter shows all fields", style="italic dim")
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from markdown_it import MarkdownIt
@@ -96,6 +97,22 @@ def set_editable(screen: Screen[None], editable: bool, *, reply: bool) -> None:
     screen.query_one("#from", Select).disabled = not editable or reply
     screen.query_one("#body", TextArea).read_only = not editable
     screen.query_one(AttachmentPanel).disabled = not editable
+
+
+@dataclass(frozen=True)
+class Senders:
+    """The accounts the From list offers, and the one chosen."""
+
+    accounts: Sequence[Account]
+    chosen: uuid.UUID | None
+
+
+def load_senders(store: Store, account_id: uuid.UUID | None) -> Senders:
+    """The accounts, and ``account_id`` or else the default (reads the store: call it in a
+    thread before the composer opens)."""
+    accounts = queries.list_accounts(store)
+    chosen = account_id or default_account(store, [a.id for a in accounts])
+    return Senders(accounts, chosen)
 
 
 def default_account(store: Store, account_ids: list[uuid.UUID]) -> uuid.UUID | None:

@@ -9,6 +9,7 @@ offers to keep the unsaved edits as a new draft.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
 if TYPE_CHECKING:
+    from exante_tui.services import Services
     from exante_tui.tui.screens.compose import ComposeScreen
 
 READ_ONLY_WHY = {
@@ -34,13 +36,28 @@ READ_ONLY_WHY = {
 }
 
 
+@dataclass(frozen=True)
+class Held:
+    """A hold taken before the composer opened, in the thread that read the draft."""
+
+    holder: str
+    state: DraftState
+
+
+def take_hold(services: Services, draft_uid: uuid.UUID) -> Held:
+    """Hold ``draft_uid`` for a composer about to open (reads the store: call it in a thread)."""
+    holder = new_worker_id()
+    leases = DraftLeases(services.store, holder, services.core.clock)
+    return Held(holder, leases.take(draft_uid))
+
+
 class DraftHold:
     """Takes, renews and releases the hold of ``screen`` on its draft; turns the screen
     read-only when the draft is no longer its own."""
 
-    def __init__(self, screen: ComposeScreen) -> None:
+    def __init__(self, screen: ComposeScreen, holder: str | None = None) -> None:
         self.screen = screen
-        self.holder = new_worker_id()
+        self.holder = holder or new_worker_id()
         """This composer's name on the draft's hold."""
         services = screen.app.services
         self.leases = DraftLeases(services.store, self.holder, services.core.clock)
@@ -114,16 +131,17 @@ class DraftHold:
         if screen.read_only is None:
             return
         content = screen.current_content().model_copy(update={"planned_send_at": None})
-        try:
-            new_uid = screen.app.services.drafts.create(
-                content, screen.query_one(AttachmentPanel).attachments
-            )
-        except ExanteError as exc:
-            show_error(screen, exc)
-            return
-        screen.draft_uid, screen.read_only, screen.planned_send_at = new_uid, None, None
-        screen.mark_saved()
-        self.take(new_uid)
+        with screen.saver.lock:  # after an autosave under way, which is then skipped
+            try:
+                new_uid = screen.app.services.drafts.create(
+                    content, screen.query_one(AttachmentPanel).attachments
+                )
+            except ExanteError as exc:
+                show_error(screen, exc)
+                return
+            screen.draft_uid, screen.read_only, screen.planned_send_at = new_uid, None, None
+            screen.mark_saved()
+            self.take(new_uid)
         set_editable(screen, True, reply=screen.initial.reply_to_message_uid is not None)
         screen.query_one("#final", Static).remove_class("shown")
         screen.show_schedule()

@@ -1,8 +1,9 @@
-"""Write a message: new, an existing draft, or a reply. Autosaves; sends in a worker.
+"""Write a message: new, an existing draft, or a reply. Autosaves and sends in workers.
 
-The screen holds the draft's state (its uid, whether it is read-only, what was last saved)
-and saves it; its parts are in :mod:`exante_tui.tui.composing`: the form's widgets
-(``form``), the hold on the draft and the read-only turn (``hold``), sending and undo-send
+The screen holds the draft's state (its uid, whether it is read-only, what was last saved);
+its parts are in :mod:`exante_tui.tui.composing`: the form's widgets (``form``), saving
+(``saving``: autosave in a thread, explicit saves at once, never an older text over a newer),
+the hold on the draft and the read-only turn (``hold``), sending and undo-send
 (``sending``), and filling the body from ``$EDITOR``, a file or a template (``filling``).
 """
 
@@ -28,19 +29,21 @@ from exante_tui.core.drafts import DraftContent
 from exante_tui.core.leases import RENEW_EVERY
 from exante_tui.core.mime import Attachment
 from exante_tui.core.signatures import signed_body, text_signature
-from exante_tui.errors import Conflict, ExanteError
+from exante_tui.errors import ExanteError
 from exante_tui.store import queries
 from exante_tui.tui.composing import sending
 from exante_tui.tui.composing.filling import edit_in_editor, file_attachment, fill_from_template
 from exante_tui.tui.composing.form import (
-    default_account,
+    Senders,
     form,
     form_content,
+    load_senders,
     markdown_hint,
     schedule_status,
     show_error,
 )
-from exante_tui.tui.composing.hold import DraftHold
+from exante_tui.tui.composing.hold import DraftHold, Held
+from exante_tui.tui.composing.saving import DraftSaver
 from exante_tui.tui.format import local_time
 from exante_tui.tui.screens.file_picker import FilePickerScreen
 from exante_tui.tui.screens.schedule import ScheduleChoice, ScheduleScreen
@@ -138,14 +141,22 @@ class ComposeScreen(Screen[None]):
         content: DraftContent,
         attachments: list[Attachment] | None = None,
         draft_uid: uuid.UUID | None = None,
+        senders: Senders | None = None,
+        held: Held | None = None,
     ) -> None:
         super().__init__()
         self.initial = content
+        self.senders = senders
+        """The From list, read in a thread before the screen opens (the app's ``open_*``)."""
+        self.held = held
+        """The hold on ``draft_uid``, taken in that thread too (else taken on mount)."""
         self.initial_attachments = attachments or []
         self.draft_uid = draft_uid
         self.planned_send_at = content.planned_send_at
-        self._files_version = 0
-        self._saved_state: tuple[DraftContent, int] | None = None
+        self.files_version = 0
+        """Counts changes of the attachments (a save sends the files only when it moved)."""
+        self.saved_state: tuple[DraftContent, int] | None = None
+        """What the store holds: content and files version (written under ``saver.lock``)."""
         self._autosave: Timer | None = None
         self.signature: str | None = None
         """The signature block put in a new message's body, if any."""
@@ -155,13 +166,14 @@ class ComposeScreen(Screen[None]):
         self.read_only: DraftState | None = None
         """Why the draft can no longer change here (None while it can)."""
         self.send_flow = sending.SendFlow(self)
+        self.saver = DraftSaver(self)
 
     # -- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         store = self.app.services.store
-        accounts = queries.list_accounts(store)
-        chosen = self.initial.account_id or default_account(store, [a.id for a in accounts])
+        senders = self.senders or load_senders(store, self.initial.account_id)
+        accounts, chosen = senders.accounts, self.initial.account_id or senders.chosen
         content = self.initial
         if self.draft_uid is None:
             sender = next((a for a in accounts if a.id == chosen), None)
@@ -185,8 +197,10 @@ class ComposeScreen(Screen[None]):
         self._show_markdown()
         if self.AUTO_FOCUS == "#body":
             self.query_one("#body", TextArea).move_cursor((0, 0))
-        self.hold = DraftHold(self)
-        if self.draft_uid is not None:
+        self.hold = DraftHold(self, self.held.holder if self.held else None)
+        if self.draft_uid is not None and self.held is not None:
+            self.hold.held(self.held.state)
+        elif self.draft_uid is not None:
             self.hold.check(self.draft_uid)
         self.set_interval(RENEW_EVERY.total_seconds(), self._renew_hold)
 
@@ -213,11 +227,13 @@ class ComposeScreen(Screen[None]):
 
     def mark_saved(self) -> None:
         """What the form holds now is what the store holds."""
-        self._saved_state = (self.current_content(), self._files_version)
+        with self.saver.lock:
+            self.saved_state = (self.current_content(), self.files_version)
+            self.saver.supersede()
 
     def unsaved(self) -> bool:
         """The form holds changes the store does not have."""
-        return (self.current_content(), self._files_version) != self._saved_state
+        return (self.current_content(), self.files_version) != self.saved_state
 
     def stop_autosave(self) -> None:
         """Cancel the autosave waiting to run, if one is."""
@@ -226,39 +242,21 @@ class ComposeScreen(Screen[None]):
             self._autosave = None
 
     def save_now(self, *, force: bool = False) -> uuid.UUID | None:
-        """Write the draft if it changed (``force``: create it even if unchanged)."""
+        """Write the draft if it changed (``force``: create it even if unchanged), now: after
+        an autosave under way, if one is, so the draft exists when this returns."""
         self.stop_autosave()
         if self.read_only is not None:
             return None
-        content = self.current_content()
-        state = (content, self._files_version)
-        if state == self._saved_state and (self.draft_uid is not None or not force):
-            return self.draft_uid
-        files_changed = self._saved_state is None or self._saved_state[1] != self._files_version
-        files = self.query_one(AttachmentPanel).attachments
-        drafts = self.app.services.drafts
-        try:
-            if self.draft_uid is None:
-                self.draft_uid = drafts.create(content, files)
-                self.hold.take(self.draft_uid)
-            else:
-                drafts.update(self.draft_uid, content, files if files_changed else None)
-        except Conflict:
-            assert self.draft_uid is not None
-            self.hold.turn_read_only(self.hold.take(self.draft_uid))
-            return None
-        except ExanteError as exc:
-            show_error(self, exc)
-            return None
-        self._saved_state = state
-        self.sub_title = "draft saved"
-        self.post_message(self.Saved(self.draft_uid))
-        if self.query_one("#error", Static).has_class("shown"):
-            self._recheck(self.draft_uid)
-        return self.draft_uid
+        return self.saver.save_now(force=force)
+
+    def _autosave_in_background(self) -> None:
+        """The autosave timer: write the draft in a thread worker, the UI going on."""
+        self._autosave = None
+        if self.read_only is None:
+            self.saver.autosave()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recheck")
-    def _recheck(self, draft_uid: uuid.UUID) -> None:
+    def recheck(self, draft_uid: uuid.UUID) -> None:
         """After a failed send, check the saved draft again: fixed problems leave the list."""
         try:
             self.app.services.core.check_draft(draft_uid)
@@ -272,7 +270,7 @@ class ComposeScreen(Screen[None]):
             return
         if self._autosave is not None:
             self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_DELAY, self.save_now)
+        self._autosave = self.set_timer(AUTOSAVE_DELAY, self._autosave_in_background)
 
     def on_input_changed(self) -> None:
         self._changed()
@@ -292,7 +290,7 @@ class ComposeScreen(Screen[None]):
         self.query_one("#markdown-hint", Label).update(markdown_hint(on))
 
     def on_attachment_panel_changed(self) -> None:
-        self._files_version += 1
+        self.files_version += 1
         self._changed()
 
     def show_schedule(self) -> None:

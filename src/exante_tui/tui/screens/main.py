@@ -17,11 +17,11 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, S
 from exante_tui.core.scheduler import cancel_schedule
 from exante_tui.errors import ExanteError, ValidationFailed
 from exante_tui.store import queries
-from exante_tui.store.models import Account, Draft, OutboundEmail
+from exante_tui.store.models import Account, OutboundEmail
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.merges import MergesScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
-from exante_tui.tui.views import RETRYABLE, VIEWS, ConversationRow, View
+from exante_tui.tui.views import RETRYABLE, VIEWS, ConversationRow, DraftRow, View
 from exante_tui.tui.widgets.paged_table import PagedTable
 from exante_tui.tui.widgets.sync_bar import SyncBar
 
@@ -193,8 +193,8 @@ class MainScreen(Screen[None]):
         if action == "unschedule":
             if self.app.waiting:
                 return False
-            draft = self.table.current if self.view_name == "drafts" else None
-            return isinstance(draft, Draft) and draft.planned_send_at is not None
+            row = self.table.current if self.view_name == "drafts" else None
+            return isinstance(row, DraftRow) and row.draft.planned_send_at is not None
         if action == "clear_filter":
             return bool(self.table.search) or self.query_one("#filter").has_class("shown")
         return True
@@ -264,7 +264,7 @@ class MainScreen(Screen[None]):
             preview.update(empty)
             return
         view = VIEWS[self.view_name]
-        preview.update(view.preview(self.app.services.store, item, self.app.now()))
+        preview.update(view.preview(item, self.app.now()))
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -276,7 +276,7 @@ class MainScreen(Screen[None]):
 
     async def action_open(self) -> None:
         item = self.table.current
-        if isinstance(item, Draft):
+        if isinstance(item, DraftRow):
             await self.app.open_compose(draft_uid=item.id)
         elif isinstance(item, ConversationRow):
             self.app.open_thread(item.id)
@@ -314,9 +314,10 @@ class MainScreen(Screen[None]):
         self.app.undo_send()
 
     def action_unschedule(self) -> None:
-        draft = self.table.current
-        if not isinstance(draft, Draft):
+        row = self.table.current
+        if not isinstance(row, DraftRow):
             return
+        draft = row.draft
         subject = draft.subject or "(no subject)"
         try:
             cancelled = cancel_schedule(self.app.services.store, draft.id)
@@ -341,9 +342,10 @@ class MainScreen(Screen[None]):
         self.reload_lists()
 
     def action_delete_draft(self) -> None:
-        draft = self.table.current
-        if not isinstance(draft, Draft):
+        row = self.table.current
+        if not isinstance(row, DraftRow):
             return
+        draft = row.draft
 
         def delete(confirmed: bool | None) -> None:
             if confirmed:

@@ -150,15 +150,15 @@ class MergeDraftsScreen(Screen[None]):
             )
         table.focus()
 
-    def on_data_table_row_selected(self) -> None:
-        self.action_open()
+    async def on_data_table_row_selected(self) -> None:
+        await self.action_open()
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         table = self.query_one("#drafts", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             assert key is not None
-            self.app.open_compose(uuid.UUID(key))
+            await self.app.open_compose(uuid.UUID(key))
 
     def action_back(self) -> None:
         self.dismiss()

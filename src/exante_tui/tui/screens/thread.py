@@ -182,17 +182,17 @@ class ThreadScreen(Screen[None]):
 
     # -- replying and forwarding ----------------------------------------------------------------
 
-    def action_reply(self, reply_all: bool) -> None:
+    async def action_reply(self, reply_all: bool) -> None:
         message = self.focused_message
         if message is not None and self.conversation is not None:
-            self.app.open_reply(message, self.conversation, reply_all=reply_all)
+            await self.app.open_reply(message, self.conversation, reply_all=reply_all)
 
-    def action_forward(self) -> None:
+    async def action_forward(self) -> None:
         message = self.focused_message
         if message is None or self.conversation is None:
             return
         if not message.attachments:
-            self.app.open_forward(message, self.conversation, [])
+            await self.app.open_forward(message, self.conversation, [])
             return
         self._forward(message)
 
@@ -218,7 +218,8 @@ class ThreadScreen(Screen[None]):
             )
             return
         assert self.conversation is not None
-        self.app.call_from_thread(self.app.open_forward, message, self.conversation, files)
+        opening = self.app.open_forward(message, self.conversation, files)
+        self.app.call_from_thread(self.app.run_worker, opening, group="open")
 
     # -- HTML and links -------------------------------------------------------------------------
 
