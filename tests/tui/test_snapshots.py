@@ -135,7 +135,8 @@ def test_undo_send_banner(snap_compare, make_app) -> None:
 def test_read_only_compose(snap_compare, make_app, demo_services) -> None:
     async def sent_under_it(pilot: Pilot) -> None:
         await settle(pilot)
-        [draft] = [d for d in pilot.app.screen.table.items.values() if d.planned_send_at]
+        [row] = [d for d in pilot.app.screen.table.items.values() if d.draft.planned_send_at]
+        draft = row.draft
         await pilot.app.open_compose(draft.id)
         demo_services.core.send({"draft_uid": str(draft.id)})
         pilot.app.screen._renew_hold()  # what the hold's renewal timer calls
