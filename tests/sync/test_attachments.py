@@ -155,3 +155,20 @@ def test_forwarded_attachments_are_fetched_once_with_progress_then_kept(
     assert len(fetches) == 2
     assert [f.data for f in message_attachments(services, received.id)] == [CSV, PNG]
     assert len([r for r in fake_gmail.requests if r.route == "messages.attachments.get"]) == 2
+
+
+def test_nul_in_received_text_is_dropped_so_any_store_keeps_it(
+    services: Services, gmail_account: Account, fake_gmail: FakeGmail
+) -> None:
+    """PostgreSQL's text and JSON columns refuse NUL: a stranger's mail must still sync."""
+    thread = fake_gmail.mailbox.deliver(
+        build_mail(
+            subject="Nul",
+            text="Pay\x00 now.",
+            attachments=[("a\x00b.pdf", "application/pdf", CSV)],
+        )
+    )
+    sync_ok(services)
+    [message] = messages_of(services, thread)
+    assert message.body_text.strip() == "Pay now."
+    assert [a["filename"] for a in message.attachments] == ["ab.pdf"]

@@ -3,8 +3,6 @@ never a Textual action, never a terminal escape. Checked through a pilot, widget
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.table import Table
 from textual.widgets import Collapsible, Static
 from textual.widgets._toast import Toast
@@ -14,10 +12,15 @@ from exante_tui.services import Services
 from exante_tui.tui.app import ExanteApp
 from exante_tui.tui.screens.main import MainScreen
 from exante_tui.tui.screens.thread import ThreadScreen
-from tui.support import SIZE
+from tui.support import SIZE, fixed_clock
 
 SUBJECT = "[bold red]x[/] [@click=app.quit]quit[/]"
 SENDER = "[@click=app.quit]Eve[/] <eve@evil.example>"
+
+
+def app_on(services: Services) -> ExanteApp:
+    """The app on ``services`` alone (``make_app`` would add the demo's mail to the store)."""
+    return ExanteApp(services, clock=fixed_clock, scheduler=False, send_delay=0.0)
 
 
 def plain_cells(table: Table) -> list[str]:
@@ -25,7 +28,7 @@ def plain_cells(table: Table) -> list[str]:
 
 
 async def test_markup_and_actions_in_stored_text_show_as_typed(
-    services: Services, make_app: Callable[..., ExanteApp]
+    services: Services,
 ) -> None:
     account = services.accounts.add_outbox("desk@northwind.example")
     conversation, [message] = add_thread(
@@ -34,7 +37,7 @@ async def test_markup_and_actions_in_stored_text_show_as_typed(
     services.drafts.create_from_request(
         {"from_account_id": str(account.id), "to": ["a@b.example"], "subject": SUBJECT}
     )
-    app = make_app(services)
+    app = app_on(services)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         main = app.screen
@@ -68,14 +71,14 @@ async def test_markup_and_actions_in_stored_text_show_as_typed(
 
 
 async def test_terminal_escapes_in_a_body_are_shown_escaped(
-    services: Services, make_app: Callable[..., ExanteApp]
+    services: Services,
 ) -> None:
     account = services.accounts.add_outbox("desk@northwind.example")
     conversation, [message] = add_thread(services, account, message_ids=("<1@evil.example>",))
     with services.store.session() as session:
         stored = session.merge(message)
         stored.body_text = "Hello\x1b]0;pwned\x07\x1b[2J\x9b31m\nbye"
-    app = make_app(services)
+    app = app_on(services)
     async with app.run_test(size=SIZE) as pilot:
         app.open_thread(conversation.id)
         await pilot.pause()

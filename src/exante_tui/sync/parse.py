@@ -59,11 +59,18 @@ class ParsedMessage:
         return not SKIPPED_LABELS.isdisjoint(self.label_ids)
 
 
+def without_nul(text: str) -> str:
+    """``text`` without NUL characters: they mean nothing in mail, and PostgreSQL's text
+    and JSON columns refuse them (a stranger's header must not stop a sync)."""
+    return text.replace("\x00", "")
+
+
 def _headers(part: dict[str, Any]) -> dict[str, str]:
     """Lowercased header name → value of the first header of that name."""
     found: dict[str, str] = {}
     for header in part.get("headers") or []:
-        found.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+        name, value = str(header.get("name", "")).lower(), str(header.get("value", ""))
+        found.setdefault(name, without_nul(value))
     return found
 
 
@@ -120,9 +127,9 @@ def _text(part: dict[str, Any], headers: dict[str, str]) -> str:
     charset = _charset(headers.get("content-type") or "text/plain")
     data = decode_data(part.get("body", {}).get("data") or "")
     try:
-        return data.decode(charset, errors="replace")
+        return without_nul(data.decode(charset, errors="replace"))
     except LookupError:
-        return data.decode("utf-8", errors="replace")
+        return without_nul(data.decode("utf-8", errors="replace"))
 
 
 @dataclass
@@ -140,7 +147,7 @@ class _Parts:
         if part.get("filename") or disposition.startswith("attachment"):
             self.attachments.append(
                 AttachmentMeta(
-                    filename=part.get("filename") or "attachment",
+                    filename=without_nul(str(part.get("filename") or "")) or "attachment",
                     content_type=mime_type or "application/octet-stream",
                     size=int(body.get("size") or 0),
                     gmail_attachment_id=body.get("attachmentId"),
@@ -165,7 +172,7 @@ def parse_message(resource: dict[str, Any]) -> ParsedMessage:
         text = parts.text
     else:
         text = html_to_text(parts.html) if parts.html is not None else ""
-    snippet = html.unescape(resource.get("snippet") or "") or snippet_of(text)
+    snippet = without_nul(html.unescape(resource.get("snippet") or "")) or snippet_of(text)
     return ParsedMessage(
         gmail_message_id=str(resource["id"]),
         gmail_thread_id=str(resource["threadId"]),
