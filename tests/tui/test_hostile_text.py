@@ -4,6 +4,7 @@ never a Textual action, never a terminal escape. Checked through a pilot, widget
 from __future__ import annotations
 
 from rich.table import Table
+from textual.notifications import Notify
 from textual.widgets import Collapsible, Static
 from textual.widgets._toast import Toast
 
@@ -12,7 +13,7 @@ from exante_tui.services import Services
 from exante_tui.tui.app import ExanteApp
 from exante_tui.tui.screens.main import MainScreen
 from exante_tui.tui.screens.thread import ThreadScreen
-from tui.support import SIZE, fixed_clock
+from tui.support import SIZE, Recorder, fixed_clock
 
 SUBJECT = "[bold red]x[/] [@click=app.quit]quit[/]"
 SENDER = "[@click=app.quit]Eve[/] <eve@evil.example>"
@@ -38,7 +39,8 @@ async def test_markup_and_actions_in_stored_text_show_as_typed(
         {"from_account_id": str(account.id), "to": ["a@b.example"], "subject": SUBJECT}
     )
     app = app_on(services)
-    async with app.run_test(size=SIZE) as pilot:
+    recorder = Recorder()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await app.workers.wait_for_complete()
         main = app.screen
         assert isinstance(main, MainScreen)
@@ -63,9 +65,12 @@ async def test_markup_and_actions_in_stored_text_show_as_typed(
         await pilot.press("escape", "d")
         await app.workers.wait_for_complete()
         await pilot.press("x", "y")
-        await pilot.pause()
-        toasts = [Toast(note).render().plain for note in app._notifications]
-        assert f"Deleted draft {SUBJECT!r}" in toasts, toasts
+        deleted = await recorder.wait_for(
+            Notify,
+            lambda m: "Deleted draft" in str(m.notification.message),  # type: ignore[attr-defined]
+        )
+        toast = Toast(deleted.notification).render().plain  # type: ignore[attr-defined]
+        assert toast == f"Deleted draft {SUBJECT!r}"
         assert app.is_running
     assert message.subject == SUBJECT
 
