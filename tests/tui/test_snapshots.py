@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
 
 from exante_tui.store.models import OutboundEmail, SendStatus
 from exante_tui.tui.screens import compose
@@ -127,6 +128,8 @@ def test_undo_send_banner(snap_compare, make_app) -> None:
         while pilot.app.screen.is_modal or not pilot.app.waiting:
             await pilot.pause()
         await settle(pilot)
+        while "Undo send" not in [k.description for k in pilot.app.screen.query(FooterKey)]:
+            await pilot.pause()  # the footer is rebuilt after the bindings change
 
     app = make_app(send_delay=10)
     assert snap_compare(app, terminal_size=SIZE, run_before=send_with_undo)
