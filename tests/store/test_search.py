@@ -174,7 +174,10 @@ OPERATOR_CASES = [
     ("label:inbox -from:ken -is:unread", ["Site"]),  # exclusions inside the match
     ("contract", ["Q3"]),  # a body word
     ("Tuesday", ["Site"]),
-    ("tues", ["Site"]),  # words match from their start
+    ("tues", []),  # whole words, as in Gmail
+    ("tues*", ["Site"]),  # a trailing * matches from the word's start
+    ("from:fabri*", ["Q3"]),
+    ("-tues*", ["Zahlungserinnerung:", "Q3", "Invoice"]),
     ("inv-2024-001", ["Invoice"]),
     ("litware", ["Site"]),  # a participant's domain
     ("Becker", ["Site"]),  # a participant's name
@@ -289,7 +292,7 @@ def test_account_filter_and_pages_stay_newest_first(services: Services) -> None:
 
     assert page("common", 10, 0) == expected[:10]
     assert page("COMMON", 10, 25) == expected[25:]
-    assert page("subject:subj", 40, 0) == expected
+    assert page("subject:subj*", 40, 0) == expected
     assert page("site", 5, 0) == ["Site visit next Tuesday"]
     assert (
         queries.list_conversations(

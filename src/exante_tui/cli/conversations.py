@@ -61,7 +61,8 @@ def register(commands: Any) -> None:
         default="",
         metavar="QUERY",
         help="Gmail-style query: from: to: subject: has:attachment filename: is:unread "
-        'is:starred label: after:/before:YYYY-MM-DD account: "phrase" -term, bare words',
+        'is:starred label: after:/before:YYYY-MM-DD account: "phrase" -term, whole words '
+        "(word* for a prefix)",
     )
     listing.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     add_json_flag(listing)

@@ -79,7 +79,7 @@ def _word_term(term: Term) -> tuple[tuple[str, ...], list[str], bool]:
         return ("flags",), ["attachment"], False
     if term.field == "is":
         return ("labels",), [_IS_LABEL[term.value]], False
-    return _COLUMNS[term.field], term.words, not term.exact
+    return _COLUMNS[term.field], term.words, term.prefix
 
 
 def _fts5(columns: tuple[str, ...], words: list[str], prefix: bool) -> str:

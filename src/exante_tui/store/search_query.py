@@ -7,8 +7,10 @@ A query is terms separated by spaces, all of which must hold::
     "exact phrase"  -excluded  bare words
 
 Field values may be quoted (``subject:"payment reminder"``). Bare words match subjects,
-senders, recipients and bodies. Words match from their start (``inv`` finds ``invoice``);
-quoted phrases match exactly. A term with no letters or digits (``-``, ``&``) is ignored.
+senders, recipients and bodies. Words match whole words, as in Gmail (``invoice`` finds
+"invoice" but not "invoices"); a word ending in ``*`` matches from its start (``inv*`` finds
+both). Quoted phrases match exactly. A term with no letters or digits (``-``, ``&``) is
+ignored.
 Syntax errors raise ``ValidationFailed`` naming the ``query`` field.
 """
 
@@ -32,12 +34,13 @@ _WORDS = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True)
 class Term:
-    """One condition. ``field`` is None for bare words; ``exact`` for quoted phrases."""
+    """One condition. ``field`` is None for bare words; ``prefix`` when the last word ends in
+    ``*`` (outside quotes) and matches any word it starts."""
 
     field: str | None
     value: str
     negated: bool = False
-    exact: bool = False
+    prefix: bool = False
 
     @property
     def words(self) -> list[str]:
@@ -90,7 +93,7 @@ def _term(negated: bool, operator: str | None, raw: str, quoted: str | None) -> 
         value = _date(field, value)
     if field in ("has", "is"):
         value = value.lower()
-    term = Term(field, value, negated, quoted is not None)
+    term = Term(field, value, negated, prefix=quoted is None and value.endswith("*"))
     if field in (None, *TEXT_FIELDS) and not term.words:
         return None
     return term

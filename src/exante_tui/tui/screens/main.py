@@ -49,7 +49,8 @@ class MainScreen(Screen[None]):
             "slash",
             "filter",
             "Search",
-            tooltip="Search as you type: from: to: subject: has:attachment is:unread label: …",
+            tooltip="Search as you type: from: to: subject: has:attachment is:unread label: … "
+            "(whole words; word* for a prefix)",
         ),
         # Priority: the app opens the composer before it reads the next key, so an address
         # typed right after n lands in To (a plain binding runs later, on the screen).
