@@ -30,6 +30,8 @@ from exante_tui.store.db import Store
 from exante_tui.store.models import Account, Conversation, EmailMessage
 from exante_tui.store.search import REBUILD
 
+CACHE = "/tmp/exante-search-bench"
+"""Where the built stores are kept (``tui_scale.py`` uses the same ones)."""
 DATA_VERSION = 2
 """Part of the cached file's name: bump it when :func:`build` makes different data."""
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -277,7 +279,7 @@ def report(url: str, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="10k conversations, 100k messages")
-    parser.add_argument("--cache", default="/tmp/exante-search-bench", help="where the store lives")
+    parser.add_argument("--cache", default=CACHE, help="where the store lives")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument(
         "--postgresql",

@@ -1,9 +1,11 @@
 """How the TUI scales: first paint, filter latency and memory, big store against empty.
 
-Builds a SQLite store with 100k conversations and 1M messages (SQLAlchemy core bulk
-inserts in one transaction), then runs the app headless on it and on an empty store, each
-in a fresh process so peak RSS is comparable. Run: ``python bench/tui_scale.py [--small]``;
-``--search`` runs the search benchmark (``search_scale.py``: 20 queries, first page each).
+The big store is the search benchmark's (``search_scale.py``: 100k conversations, 1M
+messages whose people, bodies, labels and files vary; built once and kept in ``--cache``).
+The app runs headless on it and on an empty store, each in a fresh process so peak RSS is
+comparable, ``--rounds`` times interleaved (so load on the machine hits both alike), and
+the medians are reported. Run: ``python -u bench/tui_scale.py [--small] [--rounds N]``;
+``--search`` runs the search benchmark itself (20 queries, first page each).
 """
 
 from __future__ import annotations
@@ -12,119 +14,30 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+import search_scale  # beside this file
 
 from exante_tui.config import Settings
 from exante_tui.services import Services
 from exante_tui.store.db import Store
-from exante_tui.store.models import Account, Conversation, EmailMessage
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-BATCH = 50_000
-WORDS = [
-    "invoice",
-    "payment",
-    "reminder",
-    "retainer",
-    "renewal",
-    "statement",
-    "visit",
-    "contract",
-    "quote",
-    "order",
-]
-COMPANIES = [
-    "contoso",
-    "fabrikam",
-    "litware",
-    "adatum",
-    "tailspin",
-    "northwind",
-    "wingtip",
-    "proseware",
-]
 QUERIES = ["invoice", "inv-0042", "zzz-no-match"]
 
 
-def settings_for(root: Path) -> Settings:
-    return Settings(
-        data_dir=root / "data", config_dir=root / "config", db_url=f"sqlite:///{root}/s.db"
-    )
+def settings_for(root: Path, db_url: str) -> Settings:
+    return Settings(data_dir=root / "data", config_dir=root / "config", db_url=db_url)
 
 
-def build_big(root: Path, conversations: int, per_conversation: int) -> float:
-    """Fill a fresh store; returns seconds taken."""
-    started = time.perf_counter()
-    store = Store(settings_for(root).db_url)
-    rng = random.Random(7)
-    account_id = uuid.uuid4()
-    with store.engine.begin() as connection:
-        connection.execute(
-            insert(Account.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "id": account_id,
-                    "email": "bulk@northwind.example",
-                    "display_name": "Bulk",
-                    "provider": "outbox",
-                    "created_at": NOW,
-                }
-            ],
-        )
-        conv_rows, msg_rows = [], []
-        for n in range(conversations):
-            conv_id = uuid.uuid4()
-            company = rng.choice(COMPANIES)
-            subject = f"{rng.choice(WORDS).title()} INV-{n % 10_000:04d} for {company}"
-            last = NOW - timedelta(minutes=n)
-            conv_rows.append(
-                {
-                    "id": conv_id,
-                    "account_id": account_id,
-                    "subject": subject,
-                    "gmail_thread_id": f"t{n:x}",
-                    "owner_email": "bulk@northwind.example",
-                    "last_message_at": last,
-                    "snippet": f"About {subject.lower()}, see attached",
-                }
-            )
-            for m in range(per_conversation):
-                msg_rows.append(
-                    {
-                        "id": uuid.uuid4(),
-                        "conversation_id": conv_id,
-                        "rfc_message_id": f"<{n}.{m}@bulk.example>",
-                        "from_address": f"{company}-{m}@{company}.example",
-                        "to": [],
-                        "cc": [],
-                        "subject": subject,
-                        "date": last - timedelta(minutes=m),
-                        "body_text": "Hello, this is a message body.",
-                        "snippet": "Hello",
-                        "direction": "inbound",
-                        "attachments": [],
-                    }
-                )
-            if len(msg_rows) >= BATCH or n == conversations - 1:
-                connection.execute(insert(Conversation.__table__), conv_rows)  # type: ignore[attr-defined]
-                if msg_rows:
-                    connection.execute(insert(EmailMessage.__table__), msg_rows)  # type: ignore[attr-defined]
-                conv_rows, msg_rows = [], []
-    store.close()
-    return time.perf_counter() - started
-
-
-async def measure(root: Path) -> dict[str, object]:
+async def measure(root: Path, db_url: str) -> dict[str, object]:
     """Run the app headless once: first paint, per-keystroke filter latency."""
     from textual.widgets import Input
 
@@ -148,7 +61,7 @@ async def measure(root: Path) -> dict[str, object]:
             await asyncio.sleep(0.001)
 
     started = time.perf_counter()
-    services = Services.open(settings_for(root), clock=lambda: NOW)
+    services = Services.open(settings_for(root, db_url), clock=lambda: NOW)
     app = ExanteApp(services, clock=lambda: NOW)
     result: dict[str, object] = {}
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
@@ -188,14 +101,14 @@ def peak_rss_mib() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
-def child(root: str) -> None:
+def child(root: str, db_url: str) -> None:
     reset_peak_rss()
-    print(json.dumps(asyncio.run(measure(Path(root)))))
+    print(json.dumps(asyncio.run(measure(Path(root), db_url))))
 
 
-def run_child(root: Path) -> dict[str, float]:
+def run_child(root: Path, db_url: str) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(root)],
+        [sys.executable, __file__, "--child", str(root), "--db-url", db_url],
         check=True,
         stdout=subprocess.PIPE,
         text=True,
@@ -207,35 +120,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child")
     parser.add_argument("--small", action="store_true", help="10k conversations, 100k messages")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each store (median)")
+    parser.add_argument("--db-url", help="(child) the store to open")
+    parser.add_argument("--cache", default=search_scale.CACHE, help="where the big store lives")
     parser.add_argument(
         "--search", action="store_true", help="the search benchmark instead (search_scale.py)"
     )
     args, rest = parser.parse_known_args()
     if args.search:
-        import search_scale  # beside this file
-
-        sys.argv = [search_scale.__file__, *(["--small"] if args.small else []), *rest]
+        small = ["--small"] if args.small else []
+        sys.argv = [search_scale.__file__, *small, "--cache", args.cache, *rest]
         search_scale.main()
         return
     if args.child:
-        child(args.child)
+        child(args.child, args.db_url)
         return
-    conversations = 10_000 if args.small else 100_000
+    big_url = search_scale.sqlite_store(Path(args.cache), 10_000 if args.small else 100_000)
     with tempfile.TemporaryDirectory() as tmp:
-        empty, big = Path(tmp) / "empty", Path(tmp) / "big"
-        Store(settings_for(empty).db_url).close()
-        built = build_big(big, conversations, 10)
-        print(
-            f"built {conversations:,} conversations / {conversations * 10:,} messages "
-            f"in {built:.1f} s"
-        )
-        rows = {"empty": run_child(empty), "big": run_child(big)}
+        empty_url = f"sqlite:///{tmp}/empty.db"
+        Store(empty_url).close()
+        runs: dict[str, list[dict[str, float]]] = {"empty": [], "big": []}
+        for _ in range(args.rounds):
+            runs["empty"].append(run_child(Path(tmp) / "empty", empty_url))
+            runs["big"].append(run_child(Path(tmp) / "big", big_url))
     keys = ["first_paint_ms", "filter_ms_median", "filter_ms_max", "peak_rss_mib"]
-    print(f"{'metric':<22}{'empty':>12}{'big':>12}{'ratio':>8}")
+    print(
+        f"{'metric (median of ' + str(args.rounds) + ')':<26}{'empty':>10}{'big':>10}{'ratio':>8}"
+    )
     for key in keys:
-        a, b = rows["empty"][key], rows["big"][key]
+        a = statistics.median(run[key] for run in runs["empty"])
+        b = statistics.median(run[key] for run in runs["big"])
         ratio = f"{b / a:.2f}" if a else "-"
-        print(f"{key:<22}{a:>12.1f}{b:>12.1f}{ratio:>8}")
+        print(f"{key:<26}{a:>10.1f}{b:>10.1f}{ratio:>8}")
+    print(f"load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -239,18 +239,14 @@ def _display_name(address: str) -> str:
 
 def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, int]:
     """How many unsent drafts, conversations, unread conversations and send records (of
-    ``account_id``, or of every account)."""
-    unread = (
-        select(func.count(func.distinct(EmailMessage.conversation_id)))
-        .join(Conversation)
-        .where(func.lower(cast(EmailMessage.labels, String)).like('%"unread"%'))
-    )
+    ``account_id``, or of every account). Unread threads are counted through the search
+    index (``is:unread``), not by reading every message's labels."""
     queries: dict[str, Any] = {
         "drafts": select(func.count())
         .select_from(Draft)
         .where(col(Draft.outbound_email_uid).is_(None)),
         "conversations": select(func.count()).select_from(Conversation),
-        "unread": unread,
+        "unread": select(func.count()).select_from(Conversation),
         "outbox": select(func.count()).select_from(OutboundEmail),
     }
     if account_id is not None:
@@ -262,6 +258,8 @@ def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, i
         }
         queries = {k: q.where(owner[k] == account_id) for k, q in queries.items()}
     with store.session() as session:
+        unread = search_condition(session.connection(), parse_query("is:unread"))
+        queries["unread"] = queries["unread"].where(unread)
         return {name: int(session.exec(query).one()) for name, query in queries.items()}
 
 
