@@ -73,6 +73,24 @@ async def test_filter_queries_the_store(make_app, recorder: Recorder) -> None:
         assert app.screen.table.search == ""
 
 
+async def test_part_of_a_word_finds_nothing_and_says_how_to_match_its_start(
+    make_app, recorder: Recorder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("c", "slash", *"retai")
+        await recorder.wait_for(PagedTable.Loaded, lambda m: m.search == "retai" and m.rows == 0)
+        await pilot.pause()  # the screen handles Loaded after the hook saw it
+        hint = str(app.screen.query_one("#preview", Static).render())
+        assert "No matches." in hint
+        assert "end one with * to match its start" in hint
+        await pilot.press("asterisk")
+        loaded = await recorder.wait_for(PagedTable.Loaded, lambda m: m.search == "retai*")
+        assert loaded.rows == 1
+        assert subjects(app.screen.table) == ["Q3 retainer renewal"]
+
+
 def add_conversations(services: Services, count: int) -> None:
     account = services.accounts.add_outbox("bulk@northwind.example")
     with services.store.session() as session:

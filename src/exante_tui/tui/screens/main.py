@@ -261,11 +261,17 @@ class MainScreen(Screen[None]):
             if self.search_error:
                 preview.update(Text(f"Search: {self.search_error}", style="red"))
                 return
-            empty = "No matches." if self.table.search else f"No {self.view_name} yet."
-            preview.update(empty)
+            preview.update(self._nothing_found())
             return
         view = VIEWS[self.view_name]
         preview.update(view.preview(item, self.app.now()))
+
+    def _nothing_found(self) -> str:
+        if not self.table.search:
+            return f"No {self.view_name} yet."
+        if self.view_name == "conversations" and "*" not in self.table.search:
+            return "No matches.\n\nWords match whole words: end one with * to match its start."
+        return "No matches."
 
     # -- actions --------------------------------------------------------------------------------
 
