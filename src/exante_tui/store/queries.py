@@ -220,16 +220,24 @@ def conversation_summaries(
         .order_by(col(EmailMessage.date).asc().nulls_first())
     )
     unread: set[uuid.UUID] = set()
-    party: dict[uuid.UUID, str] = {}
+    newest: dict[uuid.UUID, tuple[str, list[str]]] = {}
     with store.session() as session:
         for uid, sender, to, labels in session.exec(query).all():
             if "UNREAD" in (labels or []):
                 unread.add(uid)
-            from_owner = parseaddr(sender)[1].lower() == owners[uid]
-            party[uid] = (to[0] if to else "") if from_owner else sender
-    return {
-        uid: ConversationSummary(uid in unread, _display_name(party.get(uid, ""))) for uid in owners
+            newest[uid] = (sender, to)
+    party = {
+        uid: _other_party(*newest[uid], owners[uid]) if uid in newest else "" for uid in owners
     }
+    return {uid: ConversationSummary(uid in unread, _display_name(party[uid])) for uid in owners}
+
+
+def _other_party(sender: str, to: list[str], owner: str) -> str:
+    """Who the newest message is with: its sender, or its first recipient when the owner
+    sent it."""
+    if parseaddr(sender)[1].lower() == owner:
+        return to[0] if to else ""
+    return sender
 
 
 def _display_name(address: str) -> str:
