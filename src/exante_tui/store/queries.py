@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, String, cast, func, or_
 from sqlmodel import col, select
 
 from exante_tui.store.db import Store
@@ -205,31 +205,43 @@ class ConversationSummary:
 def conversation_summaries(
     store: Store, conversations: Sequence[Conversation]
 ) -> dict[uuid.UUID, ConversationSummary]:
-    """A summary of each of ``conversations`` (one query for all of them)."""
+    """A summary of each of ``conversations`` (two queries for all of them: the unread ones,
+    and each one's newest message; no other message leaves the database)."""
     if not conversations:
         return {}
     owners = {c.id: (c.owner_email or "").lower() for c in conversations}
-    query = (
+    wanted = col(EmailMessage.conversation_id).in_(list(owners))
+    unread = (
+        select(EmailMessage.conversation_id)
+        .distinct()
+        .where(wanted, cast(EmailMessage.labels, String).like('%"UNREAD"%'))
+    )
+    newest_first = col(EmailMessage.date).desc().nulls_last()
+    ranked = (
         select(
             EmailMessage.conversation_id,
-            EmailMessage.from_address,
+            col(EmailMessage.from_address).label("sender"),
             EmailMessage.to,
-            EmailMessage.labels,
+            func.row_number()
+            .over(partition_by=EmailMessage.conversation_id, order_by=newest_first)
+            .label("rank"),
         )
-        .where(col(EmailMessage.conversation_id).in_(list(owners)))
-        .order_by(col(EmailMessage.date).asc().nulls_first())
+        .where(wanted)
+        .subquery()
     )
-    unread: set[uuid.UUID] = set()
-    newest: dict[uuid.UUID, tuple[str, list[str]]] = {}
+    newest = select(ranked.c.conversation_id, ranked.c.sender, ranked.c.to).where(
+        ranked.c.rank == 1
+    )
     with store.session() as session:
-        for uid, sender, to, labels in session.exec(query).all():
-            if "UNREAD" in (labels or []):
-                unread.add(uid)
-            newest[uid] = (sender, to)
-    party = {
-        uid: _other_party(*newest[uid], owners[uid]) if uid in newest else "" for uid in owners
+        unread_ids = set(session.exec(unread).all())
+        party = {
+            uid: _other_party(sender, to, owners[uid])
+            for uid, sender, to in session.execute(newest)
+        }
+    return {
+        uid: ConversationSummary(uid in unread_ids, _display_name(party.get(uid, "")))
+        for uid in owners
     }
-    return {uid: ConversationSummary(uid in unread, _display_name(party[uid])) for uid in owners}
 
 
 def _other_party(sender: str, to: list[str], owner: str) -> str:
