@@ -130,7 +130,7 @@ PG_REBUILD = [
 ]
 
 
-def _set_aside(connection: Connection) -> Callable[[], None]:
+def set_aside(connection: Connection) -> Callable[[], None]:
     """Drop (SQLite) or disable (PostgreSQL) what slows bulk loading; returns what puts it
     back and builds the search index in one pass."""
     if connection.dialect.name == "postgresql":
@@ -185,7 +185,7 @@ def build(url: str, conversations: int, messages: int) -> tuple[float, int]:
     per_conversation = messages / conversations
     made = 0
     with store.engine.begin() as connection:
-        restore = _set_aside(connection)
+        restore = set_aside(connection)
         connection.execute(
             insert(Account.__table__),  # type: ignore[attr-defined]
             [

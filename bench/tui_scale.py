@@ -1,11 +1,11 @@
 """How the TUI scales: first paint, filter latency and memory, big store against empty.
 
-The big store is the search benchmark's (``search_scale.py``: 100k conversations, 1M
-messages whose people, bodies, labels and files vary; built once and kept in ``--cache``).
-The app runs headless on it and on an empty store, each in a fresh process so peak RSS is
-comparable, ``--rounds`` times interleaved (so load on the machine hits both alike), and
-the medians are reported. Run: ``python -u bench/tui_scale.py [--small] [--rounds N]``;
-``--search`` runs the search benchmark itself (20 queries, first page each).
+Builds (once, kept in ``--cache``) a SQLite store with 100k conversations and 1M messages
+(SQLAlchemy core bulk inserts in one transaction, the search index built in one pass at the
+end), then runs the app headless on it and on an empty store, each in a fresh process so
+peak RSS is comparable, ``--rounds`` times interleaved (so load on the machine hits both
+alike), and reports the medians. Run: ``python -u bench/tui_scale.py [--small]``;
+``--search`` runs the search benchmark (``search_scale.py``: 20 queries, first page each).
 """
 
 from __future__ import annotations
@@ -14,27 +14,137 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import search_scale  # beside this file
+from sqlalchemy import insert
 
 from exante_tui.config import Settings
 from exante_tui.services import Services
 from exante_tui.store.db import Store
+from exante_tui.store.models import Account, Conversation, EmailMessage
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+DATA_VERSION = 1
+"""Part of the cached file's name: bump it when :func:`build_big` makes different data."""
+BATCH = 50_000
+WORDS = [
+    "invoice",
+    "payment",
+    "reminder",
+    "retainer",
+    "renewal",
+    "statement",
+    "visit",
+    "contract",
+    "quote",
+    "order",
+]
+COMPANIES = [
+    "contoso",
+    "fabrikam",
+    "litware",
+    "adatum",
+    "tailspin",
+    "northwind",
+    "wingtip",
+    "proseware",
+]
 QUERIES = ["invoice", "inv-0042", "zzz-no-match"]
 
 
 def settings_for(root: Path, db_url: str) -> Settings:
     return Settings(data_dir=root / "data", config_dir=root / "config", db_url=db_url)
+
+
+def build_big(db_url: str, conversations: int, per_conversation: int) -> float:
+    """Fill a fresh store; returns seconds taken."""
+    started = time.perf_counter()
+    store = Store(db_url)
+    rng = random.Random(7)
+    account_id = uuid.uuid4()
+    with store.engine.begin() as connection:
+        restore = search_scale.set_aside(connection)
+        connection.execute(
+            insert(Account.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": account_id,
+                    "email": "bulk@northwind.example",
+                    "display_name": "Bulk",
+                    "provider": "outbox",
+                    "created_at": NOW,
+                }
+            ],
+        )
+        conv_rows, msg_rows = [], []
+        for n in range(conversations):
+            conv_id = uuid.uuid4()
+            company = rng.choice(COMPANIES)
+            subject = f"{rng.choice(WORDS).title()} INV-{n % 10_000:04d} for {company}"
+            last = NOW - timedelta(minutes=n)
+            conv_rows.append(
+                {
+                    "id": conv_id,
+                    "account_id": account_id,
+                    "subject": subject,
+                    "gmail_thread_id": f"t{n:x}",
+                    "owner_email": "bulk@northwind.example",
+                    "last_message_at": last,
+                    "snippet": f"About {subject.lower()}, see attached",
+                }
+            )
+            for m in range(per_conversation):
+                msg_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "conversation_id": conv_id,
+                        "rfc_message_id": f"<{n}.{m}@bulk.example>",
+                        "from_address": f"{company}-{m}@{company}.example",
+                        "to": [],
+                        "cc": [],
+                        "subject": subject,
+                        "date": last - timedelta(minutes=m),
+                        "body_text": "Hello, this is a message body.",
+                        "snippet": "Hello",
+                        "direction": "inbound",
+                        "attachments": [],
+                    }
+                )
+            if len(msg_rows) >= BATCH or n == conversations - 1:
+                connection.execute(insert(Conversation.__table__), conv_rows)  # type: ignore[attr-defined]
+                if msg_rows:
+                    connection.execute(insert(EmailMessage.__table__), msg_rows)  # type: ignore[attr-defined]
+                conv_rows, msg_rows = [], []
+        restore()
+    store.close()
+    return time.perf_counter() - started
+
+
+def big_store(cache: Path, conversations: int) -> str:
+    """The URL of the cached big store of this size, built first if missing."""
+    path = cache / f"tui-v{DATA_VERSION}-{conversations}.db"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(".building")
+        for leftover in path.parent.glob(partial.name + "*"):
+            leftover.unlink()
+        took = build_big(f"sqlite:///{partial}", conversations, 10)
+        partial.rename(path)
+        print(
+            f"built {conversations:,} conversations / {conversations * 10:,} messages "
+            f"in {took:.0f} s"
+        )
+    return f"sqlite:///{path}"
 
 
 async def measure(root: Path, db_url: str) -> dict[str, object]:
@@ -122,7 +232,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="10k conversations, 100k messages")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each store (median)")
     parser.add_argument("--db-url", help="(child) the store to open")
-    parser.add_argument("--cache", default=search_scale.CACHE, help="where the big store lives")
+    parser.add_argument("--cache", default=search_scale.CACHE, help="where the big store is kept")
     parser.add_argument(
         "--search", action="store_true", help="the search benchmark instead (search_scale.py)"
     )
@@ -135,7 +245,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.db_url)
         return
-    big_url = search_scale.sqlite_store(Path(args.cache), 10_000 if args.small else 100_000)
+    big_url = big_store(Path(args.cache), 10_000 if args.small else 100_000)
     with tempfile.TemporaryDirectory() as tmp:
         empty_url = f"sqlite:///{tmp}/empty.db"
         Store(empty_url).close()

@@ -198,17 +198,22 @@ def test_each_operator(services: Services, search: str, expected: list[str]) -> 
     assert found(services, search) == expected
 
 
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["collect-matches", "test-each"])
 def test_broad_matches_read_newest_first_find_the_same(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+    services: Services, monkeypatch: pytest.MonkeyPatch, dense: int
 ) -> None:
     """SQLite walks the date index when a match is broad (``search.BROAD``): with the bar at
-    one conversation every match takes that plan, and finds what the other plan finds.
-    (PostgreSQL's planner makes its own choice: there the bar changes nothing, and the
-    results must be the same all the same.)"""
+    one conversation every match takes that plan (collecting the matches first, or testing
+    each conversation: ``search.DENSE``), and finds what the other plan finds. (PostgreSQL's
+    planner makes its own choice: there the bars change nothing, and the results must be the
+    same all the same.)"""
     seed(services)
     monkeypatch.setattr(search_sql, "BROAD", 1)
+    monkeypatch.setattr(search_sql, "DENSE", dense)
     for query, expected in OPERATOR_CASES:
         assert found(services, query) == expected, query
+    unread = {"Zahlungserinnerung:", "Invoice"}
+    assert queries.count_rows(services.store)["unread"] == len(unread)
 
 
 @pytest.mark.parametrize(

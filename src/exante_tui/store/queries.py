@@ -278,7 +278,7 @@ def count_rows(store: Store, account_id: uuid.UUID | None = None) -> dict[str, i
         }
         queries = {k: q.where(owner[k] == account_id) for k, q in queries.items()}
     with store.session() as session:
-        unread = search_condition(session.connection(), parse_query("is:unread"))
+        unread = search_condition(session.connection(), parse_query("is:unread"), paged=False)
         queries["unread"] = queries["unread"].where(unread)
         return {name: int(session.exec(query).one()) for name, query in queries.items()}
 

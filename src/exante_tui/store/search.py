@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    exists,
     func,
     literal_column,
     not_,
@@ -34,6 +35,10 @@ from exante_tui.store.search_query import SearchQuery, Term
 
 BROAD = 5_000
 """SQLite: a query matching at least this many conversations is read newest first."""
+DENSE = 4
+"""SQLite: a broad query whose first :data:`BROAD` matches lie within the first
+``BROAD * DENSE`` rowids (about one conversation in ``DENSE`` or more matches) is tested
+conversation by conversation; a sparser one collects its matches first."""
 SEARCH_TABLE = "conversation_search"
 NEWEST_FIRST_INDEX = "ix_conversation_newest_first"
 """PostgreSQL: ``conversation (last_message_at DESC NULLS LAST)`` (migration 0010)."""
@@ -123,12 +128,24 @@ def _combined(dialect: str, wanted: list[str], excluded: list[str]) -> str:
     return " & ".join([*wanted, *(f"!{e}" for e in excluded)])
 
 
-def _key(dialect: str, newest_first: bool) -> Any:
+def _key(dialect: str, newest_first: bool = False) -> Any:
     if dialect != "sqlite":
         return col(Conversation.id)
     # ``+`` keeps SQLite from looking the matches up by rowid and sorting them all: it reads
     # conversations newest first through the date index and stops at the page's end.
     return literal_column("+conversation.rowid" if newest_first else "conversation.rowid")
+
+
+def _each_matches(expression: str) -> Any:
+    """SQLite: the conversation in hand matches ``expression`` (FTS5 seeks the one document
+    by rowid). Checked row by row while the date index is walked newest first, this stops at
+    the page's end instead of collecting every match of a broad query first."""
+    index: Any = table(SEARCH_TABLE)
+    match = text(f"{SEARCH_TABLE} MATCH :fts").bindparams(
+        bindparam("fts", expression, type_=String, unique=True)
+    )
+    same = literal_column(f"{SEARCH_TABLE}.rowid") == literal_column("conversation.rowid")
+    return exists().select_from(index).where(match, same)
 
 
 def _day_start(value: str) -> datetime:
@@ -172,37 +189,43 @@ def _prefer_indexes(connection: Connection) -> None:
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
 
-def search_condition(connection: Connection, query: SearchQuery) -> ColumnElement[bool]:
+def search_condition(
+    connection: Connection, query: SearchQuery, *, paged: bool = True
+) -> ColumnElement[bool]:
     """The SQL condition on ``Conversation`` for ``query``, on ``connection``'s database.
+    ``paged``: the caller reads one page newest first; ``False`` for a count of them all.
 
     SQLite cannot estimate how many conversations a full-text match finds, so this reads the
     first :data:`BROAD` of them. If that is all, the condition lists them (in JSON) and they
-    are fetched and sorted; if not, the match is broad and the condition makes SQLite walk
-    conversations newest first through the date index, stopping at the page's end. Either
-    way the rows and their order are the same. PostgreSQL's planner chooses from its
-    statistics (see :func:`_prefer_indexes`)."""
+    are fetched and sorted. If not, the match is broad and a page is found by walking the
+    date index newest first, stopping at the page's end: a dense match (:data:`DENSE`) tests
+    each conversation on the way (:func:`_each_matches`), a sparser one collects its matches
+    first; a count reads every match. Either way the rows and their order are the
+    same. PostgreSQL's planner chooses from its statistics (see :func:`_prefer_indexes`)."""
     dialect = connection.dialect.name
     rows, wanted, excluded = _split(query, dialect)
     conditions = [_row_condition(term) for term in rows]
+    key = _key(dialect)
     if dialect == "sqlite" and wanted:
-        matches = _matching(dialect, _combined(dialect, wanted, excluded))
-        first = matches.limit(BROAD).subquery()
-        count, found = connection.execute(
-            select(func.count(), func.json_group_array(first.c.rowid))
+        expression = _combined(dialect, wanted, excluded)
+        first = _matching(dialect, expression).limit(BROAD).subquery()
+        count, found, last = connection.execute(
+            select(func.count(), func.json_group_array(first.c.rowid), func.max(first.c.rowid))
         ).one()
         if count < BROAD:
             listed: Any = select(literal_column("value")).select_from(func.json_each(found))
-            conditions.append(_key(dialect, newest_first=False).in_(listed))
+            conditions.append(key.in_(listed))
+        elif paged and last <= BROAD * DENSE:
+            conditions.append(_each_matches(expression))
         else:
-            conditions.append(_key(dialect, newest_first=True).in_(matches))
+            newest_first = _key(dialect, newest_first=paged)
+            conditions.append(newest_first.in_(_matching(dialect, expression)))
     elif wanted:
         _prefer_indexes(connection)
-        key = _key(dialect, newest_first=False)
         conditions.append(key.in_(_matching(dialect, _combined(dialect, wanted, excluded))))
     elif excluded:  # only exclusions: most conversations are left, so walk newest first
         if dialect != "sqlite":
             _prefer_indexes(connection)
-        key = _key(dialect, newest_first=True)
         for expression in excluded:
-            conditions.append(key.not_in(_matching(dialect, expression)))
+            conditions.append(_key(dialect, paged).not_in(_matching(dialect, expression)))
     return and_(true(), *conditions)
