@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from textual.app import App
 from textual.message import Message
+from textual.worker import WorkerCancelled
 
 FIXED_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SIZE = (120, 40)
@@ -66,3 +69,23 @@ async def type_text(pilot: object, text: str) -> None:
     """Type ``text`` key by key, as a person would."""
     names = {" ": "space", "\n": "enter"}
     await pilot.press(*(names.get(char, char) for char in text))  # type: ignore[attr-defined]
+
+
+async def workers_done(app: App[object]) -> None:
+    """Wait until no worker runs, including those the finished ones started (a store call's
+    result, shown on the UI thread, often reloads a list in a worker of its own)."""
+    while running := [worker for worker in app.workers if not worker.is_finished]:
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):  # a newer call replaced it
+                await worker.wait()
+
+
+async def until(pilot: object, condition: Callable[[], object]) -> None:
+    """Let the app run until ``condition()`` holds (10 s at most): for a screen that opens
+    after a read in a thread."""
+
+    async def run() -> None:
+        while not condition():
+            await pilot.pause()  # type: ignore[attr-defined]
+
+    await asyncio.wait_for(run(), timeout=10)

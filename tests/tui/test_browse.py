@@ -14,7 +14,7 @@ from exante_tui.tui.screens.main import MainScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from exante_tui.tui.screens.thread import ThreadScreen
 from exante_tui.tui.widgets.paged_table import PagedTable
-from tui.support import FIXED_NOW, SIZE, Recorder
+from tui.support import FIXED_NOW, SIZE, Recorder, workers_done
 
 
 def subjects(table: PagedTable) -> list[str]:
@@ -219,11 +219,11 @@ async def test_account_switcher_filters_lists_counts_and_compose(make_app) -> No
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("a")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert screen.account.email == "billing@northwind.example"
         assert "Site visit next Tuesday" not in subjects(screen.table)
         await pilot.press("a")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert screen.account is None
         assert len(subjects(screen.table)) == 6
 

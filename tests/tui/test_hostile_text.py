@@ -51,7 +51,7 @@ async def test_markup_and_actions_in_stored_text_show_as_typed(
         await pilot.click(main.table, offset=(15, 1))  # a markup click action would quit here
         assert app.is_running
 
-        app.open_thread(conversation.id)
+        await app.open_thread(conversation.id)
         await pilot.pause()
         thread = app.screen
         assert isinstance(thread, ThreadScreen)
@@ -85,7 +85,7 @@ async def test_terminal_escapes_in_a_body_are_shown_escaped(
         stored.body_text = "Hello\x1b]0;pwned\x07\x1b[2J\x9b31m\nbye"
     app = app_on(services)
     async with app.run_test(size=SIZE) as pilot:
-        app.open_thread(conversation.id)
+        await app.open_thread(conversation.id)
         await pilot.pause()
         body = app.screen.query_one(".body", Static).content
         text = getattr(body, "plain", str(body))

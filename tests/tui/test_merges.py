@@ -12,7 +12,7 @@ from exante_tui.store import queries
 from exante_tui.store.models import Draft
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.merges import MergeDraftsScreen, MergesScreen
-from tui.support import SIZE
+from tui.support import SIZE, workers_done
 
 
 def merge_drafts(services: Services) -> list[Draft]:
@@ -49,11 +49,12 @@ async def test_merge_groups_pause_resume_open_and_cancel(make_app, demo_services
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
-        await pilot.pause()
+        await workers_done(app)
         assert isinstance(app.screen, MergesScreen)
         assert table_rows(app) == [["reminder", "3", "1", "2", "0"]]
 
         await pilot.press("p")
+        await workers_done(app)
         assert table_rows(app) == [["reminder", "3", "1", "0", "2"]]
         assert [d.planned_send_at is None for d in merge_drafts(demo_services)] == [
             False,
@@ -61,10 +62,11 @@ async def test_merge_groups_pause_resume_open_and_cancel(make_app, demo_services
             True,
         ]
         await pilot.press("g")
+        await workers_done(app)
         assert table_rows(app) == [["reminder", "3", "1", "2", "0"]]
 
         await pilot.press("enter")
-        await pilot.pause()
+        await workers_done(app)
         assert isinstance(app.screen, MergeDraftsScreen)
         assert [row[0] for row in table_rows(app)] == ["N0", "N1", "N2"]
         assert [row[3] for row in table_rows(app)] == ["sent", "scheduled", "scheduled"]
@@ -75,7 +77,7 @@ async def test_merge_groups_pause_resume_open_and_cancel(make_app, demo_services
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("escape")
-        await pilot.pause()
+        await workers_done(app)
         assert isinstance(app.screen, MergesScreen)
 
         await pilot.press("x")
@@ -86,7 +88,7 @@ async def test_merge_groups_pause_resume_open_and_cancel(make_app, demo_services
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
+        await workers_done(app)
         assert table_rows(app) == [["reminder", "1", "1", "0", "0"]]
     [kept] = merge_drafts(demo_services)
     assert kept.merge_key == "N0" and kept.outbound_email_uid is not None
@@ -96,7 +98,7 @@ async def test_no_merges_says_how_to_start_one(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
-        await pilot.pause()
+        await workers_done(app)
         assert table_rows(app) == []
         assert "No merges yet" in str(app.screen.query_one("#hint").render())
         await pilot.press("p", "x", "enter")

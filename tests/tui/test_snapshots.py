@@ -10,6 +10,7 @@ from textual.widgets._footer import FooterKey
 
 from exante_tui.store.models import OutboundEmail, SendStatus
 from exante_tui.tui.screens import compose
+from exante_tui.tui.screens.thread import ThreadScreen
 from tui.support import SIZE
 
 
@@ -63,6 +64,8 @@ def test_thread_view(snap_compare, make_app) -> None:
         subjects = [c.subject for c in table.items.values()]
         table.move_cursor(row=subjects.index("Site visit next Tuesday"))
         await pilot.press("enter")
+        while not isinstance(pilot.app.screen, ThreadScreen):
+            await pilot.pause()  # the conversation is read in a thread first
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_thread)

@@ -17,7 +17,7 @@ from exante_tui.tui.widgets.sync_bar import NO_GMAIL, SyncBar
 from fakes.gmail_mailbox import build_mail
 from fakes.gmail_server import FakeGmail
 from sync.helpers import seed_threads, sync_ok
-from tui.support import SIZE, Recorder, fixed_clock
+from tui.support import SIZE, Recorder, fixed_clock, workers_done
 
 CSV = b"id,amount\n1,100.00\n"
 PNG = bytes(range(256)) * 4
@@ -58,12 +58,17 @@ async def test_sync_shows_progress_and_new_conversations(
         assert text == "3 new conversations, 3 new messages, 0 removed"
 
 
-async def test_sync_without_gmail_accounts_says_how_to_connect(make_app) -> None:
+async def test_sync_without_gmail_accounts_says_how_to_connect(
+    make_app, recorder: Recorder
+) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("s")
-        assert notices(app) == [NO_GMAIL]
+        notice = await recorder.wait_for(Notify)  # the accounts are read in a thread
+        assert notice.notification.message == NO_GMAIL  # type: ignore[attr-defined]
+        await workers_done(app)
+        assert [m.notification.message for m in recorder.of(Notify)] == [NO_GMAIL]  # type: ignore[attr-defined]
         assert not app.screen.query_one(SyncBar).running
 
 

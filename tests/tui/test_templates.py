@@ -11,7 +11,7 @@ from exante_tui.store import queries
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.template_picker import TemplatePickerScreen
 from exante_tui.tui.widgets.attachments import AttachmentPanel
-from tui.support import SIZE, type_text
+from tui.support import SIZE, type_text, until
 
 SIGNATURE = "Northwind Billing\n+1 555 0100"
 
@@ -49,9 +49,9 @@ async def test_picker_fills_the_message_with_a_live_preview(
         compose = app.screen
         assert compose.query_one("#body", TextArea).text == f"\n\n-- \n{SIGNATURE}\n"
         await pilot.press("ctrl+y")
-        assert isinstance(app.screen, TemplatePickerScreen)
+        await until(pilot, lambda: isinstance(app.screen, TemplatePickerScreen))
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query("#fields Input"))
         fields = [i.placeholder for i in app.screen.query("#fields Input").results(Input)]
         assert fields == ["invoice.amount", "invoice.number", "name"]
         assert preview_text(app) == (
@@ -95,11 +95,15 @@ async def test_template_without_signature_drops_it_and_escape_changes_nothing(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         compose = app.screen
-        await pilot.press("ctrl+y", "escape")
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: isinstance(app.screen, TemplatePickerScreen))
+        await pilot.press("escape")
         assert app.screen is compose
         assert compose.query_one("#body", TextArea).text == f"\n\n-- \n{SIGNATURE}\n"
-        await pilot.press("ctrl+y", "enter")
-        await pilot.pause()
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: isinstance(app.screen, TemplatePickerScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.query("#fields Input"))
         await type_text(pilot, "INV-1")
         await pilot.press("enter")
         await type_text(pilot, "Maria")
@@ -117,7 +121,7 @@ async def test_picker_lists_templates_and_says_when_there_are_none(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.press("ctrl+y")
-        assert isinstance(app.screen, TemplatePickerScreen)
+        await until(pilot, lambda: isinstance(app.screen, TemplatePickerScreen))
         assert app.screen.query_one("#templates", OptionList).option_count == 0
         labels = " ".join(str(label.render()) for label in app.screen.query("Label"))
         assert "No templates yet" in labels

@@ -32,7 +32,7 @@ def conversation_uid(services: Services, subject: str):
 
 async def open_thread(app: ExanteApp, pilot, services: Services, subject: str) -> ThreadScreen:
     await app.workers.wait_for_complete()
-    app.open_thread(conversation_uid(services, subject))
+    await app.open_thread(conversation_uid(services, subject))
     await pilot.pause()
     assert isinstance(app.screen, ThreadScreen)
     return app.screen

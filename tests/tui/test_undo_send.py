@@ -4,7 +4,6 @@ scheduler pass after the app was killed."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from textual.worker import WorkerCancelled
 
 from crash.support import cli_env, finish, records, start_cli
 from exante_tui.config import Settings
@@ -25,7 +23,7 @@ from exante_tui.store.models import Draft, OutboundEmail, SendStatus
 from exante_tui.tui.app import ExanteApp
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.main import MainScreen
-from tui.support import FIXED_NOW, SIZE, MovableClock, Recorder, type_text
+from tui.support import FIXED_NOW, SIZE, MovableClock, Recorder, type_text, workers_done
 
 DELAY = 10.0
 CHILD = Path(__file__).with_name("undo_child.py")
@@ -47,9 +45,7 @@ def moving_services(settings: Settings, clock: MovableClock) -> Iterator[Service
 
 async def settle(app: ExanteApp, pilot) -> None:
     """Let running workers finish (a list reload superseded by a newer one is cancelled)."""
-    for worker in list(app.workers):
-        with contextlib.suppress(WorkerCancelled):
-            await worker.wait()
+    await workers_done(app)
     await pilot.pause()
 
 

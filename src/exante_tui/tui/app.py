@@ -28,6 +28,7 @@ from exante_tui.errors import Conflict
 from exante_tui.services import Services
 from exante_tui.store import queries
 from exante_tui.store.models import Conversation, EmailMessage
+from exante_tui.tui.background import in_thread
 from exante_tui.tui.composing.form import Senders, load_senders
 from exante_tui.tui.composing.hold import Held, take_hold
 from exante_tui.tui.screens.compose import ComposeScreen
@@ -40,7 +41,7 @@ from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from exante_tui.tui.screens.save_attachment import SaveAttachmentScreen
 from exante_tui.tui.screens.schedule import ScheduleScreen
 from exante_tui.tui.screens.template_picker import TemplatePickerScreen
-from exante_tui.tui.screens.thread import ThreadScreen
+from exante_tui.tui.screens.thread import ThreadScreen, load_thread
 from exante_tui.tui.waiting import WaitingSend, banner_text
 from exante_tui.tui.widgets.attachments import AttachmentPanel
 
@@ -73,9 +74,11 @@ class ExanteApp(App[None]):
 
     @dataclass
     class SchedulerRan(Message):
-        """One pass of the background scheduler finished."""
+        """One pass of the background scheduler finished (``subjects``: each result's draft
+        subject, read in the worker's thread)."""
 
         results: list[ScheduledSend]
+        subjects: dict[uuid.UUID, str]
 
     def __init__(
         self,
@@ -97,6 +100,7 @@ class ExanteApp(App[None]):
         """Sends in their undo window, oldest first."""
         self._waiting_timer: Timer | None = None
         self._going: set[uuid.UUID] = set()
+        self._undoing: set[uuid.UUID] = set()
         self.sending = 0
         """How many sends are running (quitting asks first while any is)."""
         self.farewell: list[str] = []
@@ -129,7 +133,11 @@ class ExanteApp(App[None]):
     def run_scheduler(self) -> None:
         """One scheduler pass in a thread; the results arrive as a SchedulerRan message."""
         assert self.scheduler is not None
-        self.post_message(self.SchedulerRan(self.scheduler.run_once()))
+        self.post_message(self._ran(self.scheduler.run_once()))
+
+    def _ran(self, results: list[ScheduledSend]) -> SchedulerRan:
+        """The message of a scheduler pass, with the subjects it names (call it in a thread)."""
+        return self.SchedulerRan(results, {r.draft_uid: self._draft_subject(r) for r in results})
 
     # -- undo-send ---------------------------------------------------------------------------
 
@@ -143,7 +151,7 @@ class ExanteApp(App[None]):
     def _tick_waiting(self) -> None:
         now = self.now()
         due = [w.draft_uid for w in self.waiting.values() if w.due <= now]
-        due = [uid for uid in due if uid not in self._going]
+        due = [uid for uid in due if uid not in self._going and uid not in self._undoing]
         if due:
             self._going.update(due)
             self._send_waiting(due)
@@ -158,7 +166,7 @@ class ExanteApp(App[None]):
                 uid for uid in draft_uids if not queries.undo_window_open(self.services.store, uid)
             }
             self.call_from_thread(self._waiting_done, done)
-            self.post_message(self.SchedulerRan(results))
+            self.post_message(self._ran(results))
         finally:
             self.call_from_thread(self._forget_going, draft_uids)
 
@@ -179,13 +187,21 @@ class ExanteApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.show_banner(text)
 
-    def undo_send(self, draft_uid: uuid.UUID | None = None) -> bool:
-        """Cancel a waiting send (the newest by default); False when it already went."""
-        if not self.waiting:
-            return False
-        send = self.waiting[draft_uid] if draft_uid else list(self.waiting.values())[-1]
+    def undo_send(self) -> None:
+        """Cancel the newest waiting send (in a thread; a second press takes the one before)."""
+        sends = [w for w in self.waiting.values() if w.draft_uid not in self._undoing]
+        if sends:
+            send = sends[-1]
+            self._undoing.add(send.draft_uid)
+            in_thread(self, partial(self._undo, send), partial(self._undone, send), group="undo")
+
+    def _undo(self, send: WaitingSend) -> bool:
+        """Take ``send`` back to Drafts (in a thread); False when it already went."""
         now = self.services.core.clock()
-        undone = undo_send(self.services.store, send.draft_uid, send.previous, now)
+        return undo_send(self.services.store, send.draft_uid, send.previous, now)
+
+    def _undone(self, send: WaitingSend, undone: bool) -> None:
+        self._undoing.discard(send.draft_uid)
         subject = repr(send.subject or "(no subject)")
         if undone:
             self.notify(f"{subject} is back in Drafts, unsent.", title="Send undone")
@@ -193,13 +209,12 @@ class ExanteApp(App[None]):
         else:
             self.notify(f"Too late: {subject} is being sent.", title="Undo", severity="warning")
         self.reload_lists()
-        return undone
 
     def on_exante_app_scheduler_ran(self, event: SchedulerRan) -> None:
         for result in event.results:
             if isinstance(result.error, Conflict):
                 continue  # someone else is sending it and will say so
-            subject = self._draft_subject(result)
+            subject = event.subjects[result.draft_uid]
             if result.error is not None:
                 self.notify(
                     f"{subject}: {result.error.message}",
@@ -243,8 +258,10 @@ class ExanteApp(App[None]):
                 ComposeScreen(DraftContent(account_id=account_id), [], None, senders)
             )
             return
-        if draft_uid in self.waiting:
-            self.undo_send(draft_uid)  # opening a waiting send takes it back to edit
+        send = self.waiting.get(draft_uid)
+        if send is not None and draft_uid not in self._undoing:  # taken back to edit
+            self._undoing.add(draft_uid)
+            self._undone(send, await asyncio.to_thread(self._undo, send))
         loaded = await asyncio.to_thread(self._load_draft, draft_uid)
         await self.push_screen(ComposeScreen(*loaded))
 
@@ -257,9 +274,10 @@ class ExanteApp(App[None]):
         senders = load_senders(self.services.store, draft.account_id)
         return content, attachments, draft_uid, senders, take_hold(self.services, draft_uid)
 
-    def open_thread(self, conversation_uid: uuid.UUID) -> None:
-        """The thread view of one conversation."""
-        self.push_screen(ThreadScreen(conversation_uid))
+    async def open_thread(self, conversation_uid: uuid.UUID) -> None:
+        """The thread view of one conversation, read in a thread."""
+        loaded = await asyncio.to_thread(load_thread, self.services.store, conversation_uid)
+        await self.push_screen(ThreadScreen(conversation_uid, *loaded))
 
     async def open_forward(
         self, message: EmailMessage, conversation: Conversation, files: list[Attachment]

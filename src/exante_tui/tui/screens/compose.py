@@ -9,6 +9,7 @@ the hold on the draft and the read-only turn (``hold``), sending and undo-send
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,8 +363,9 @@ class ComposeScreen(Screen[None]):
         body.load_text(edited)
         self._changed()
 
-    def action_template(self) -> None:
-        self.app.push_screen(TemplatePickerScreen(), self._use_template)
+    async def action_template(self) -> None:
+        templates = await asyncio.to_thread(self.app.services.templates.list)
+        await self.app.push_screen(TemplatePickerScreen(templates), self._use_template)
 
     def _use_template(self, choice: TemplateChoice | None) -> None:
         """Put the rendered template above what the body holds (signature, quote)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from exante_tui.core.scheduler import cancel_schedule
 from exante_tui.errors import ExanteError, ValidationFailed
 from exante_tui.store import queries
 from exante_tui.store.models import Account, OutboundEmail
+from exante_tui.tui.background import in_thread
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.merges import MergesScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
@@ -153,19 +155,26 @@ class MainScreen(Screen[None]):
         self.query_one(SyncBar).show_status()
 
     def _show_counts(self) -> None:
-        counts = queries.count_rows(
-            self.app.services.store, self.account.id if self.account else None
-        )
+        """The tab counts, read in a thread (a newer read replaces one under way)."""
+        self.title = f"exante · {self.account.email if self.account else 'all accounts'}"
+        store, account_id = self.app.services.store, self.account.id if self.account else None
+        count = partial(queries.count_rows, store, account_id)
+        in_thread(self, count, self._put_counts, group="counts", exclusive=True)
+
+    def _put_counts(self, counts: dict[str, int]) -> None:
         tabs = self.query_one("#views", Tabs)
         for name, view in VIEWS.items():
             label = f"{view.title} {counts[name]}"
             if name == "conversations" and counts["unread"]:
                 label += f" ({counts['unread']} unread)"
             tabs.query_one(f"#{name}", Tab).label = Text(label)
-        self.title = f"exante · {self.account.email if self.account else 'all accounts'}"
 
     def action_switch_account(self) -> None:
-        accounts = list(queries.list_accounts(self.app.services.store))
+        """Read the accounts in a thread, then show the next one (presses add up)."""
+        accounts = partial(queries.list_accounts, self.app.services.store)
+        in_thread(self, accounts, self._next_account, group="accounts")
+
+    def _next_account(self, accounts: Sequence[Account]) -> None:
         choices: list[Account | None] = [None, *accounts]
         current = next(
             (
@@ -286,7 +295,7 @@ class MainScreen(Screen[None]):
         if isinstance(item, DraftRow):
             await self.app.open_compose(draft_uid=item.id)
         elif isinstance(item, ConversationRow):
-            self.app.open_thread(item.id)
+            await self.app.open_thread(item.id)
         elif isinstance(item, OutboundEmail):
             self.app.push_screen(OutboxDetailScreen(item), self._after_detail)
 
@@ -324,21 +333,28 @@ class MainScreen(Screen[None]):
         row = self.table.current
         if not isinstance(row, DraftRow):
             return
-        draft = row.draft
-        subject = draft.subject or "(no subject)"
-        try:
-            cancelled = cancel_schedule(self.app.services.store, draft.id)
-        except ExanteError as exc:
-            self.notify(str(exc), title="Unschedule", severity="error")
+        subject = row.draft.subject or "(no subject)"
+        in_thread(
+            self,
+            partial(cancel_schedule, self.app.services.store, row.draft.id),
+            partial(self._unscheduled, subject),
+            group="unschedule",
+            failed=self._unschedule_failed,
+        )
+
+    def _unscheduled(self, subject: str, cancelled: bool) -> None:
+        if cancelled:
+            self.notify(f"{subject!r} will not be sent automatically", title="Unscheduled")
         else:
-            if cancelled:
-                self.notify(f"{subject!r} will not be sent automatically", title="Unscheduled")
-            else:
-                self.notify(
-                    f"Too late: {subject!r} is being sent or was sent already.",
-                    title="Unschedule",
-                    severity="warning",
-                )
+            self.notify(
+                f"Too late: {subject!r} is being sent or was sent already.",
+                title="Unschedule",
+                severity="warning",
+            )
+        self.reload_lists()
+
+    def _unschedule_failed(self, exc: ExanteError) -> None:
+        self.notify(str(exc), title="Unschedule", severity="error")
         self.reload_lists()
 
     def action_sync(self) -> None:
@@ -356,8 +372,15 @@ class MainScreen(Screen[None]):
 
         def delete(confirmed: bool | None) -> None:
             if confirmed:
-                self.app.services.drafts.delete(draft.id)
-                self.notify(f"Deleted draft {draft.subject or '(no subject)'!r}")
-                self.table.reload()
+                in_thread(
+                    self,
+                    partial(self.app.services.drafts.delete, draft.id),
+                    lambda _: self._deleted(draft.subject),
+                    group="delete",
+                )
 
         self.app.push_screen(ConfirmScreen(f"Delete the draft {draft.subject!r}?"), delete)
+
+    def _deleted(self, subject: str) -> None:
+        self.notify(f"Deleted draft {subject or '(no subject)'!r}")
+        self.reload_lists()

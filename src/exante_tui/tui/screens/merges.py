@@ -6,6 +6,8 @@ Opening a group lists its drafts; enter on one opens it in the composer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -14,6 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from exante_tui.core.merge_groups import MergeGroup
+from exante_tui.store.models import Draft
+from exante_tui.tui.background import in_thread
 from exante_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -50,11 +54,15 @@ class MergesScreen(Screen[None]):
         table.focus()
 
     def reload(self) -> None:
-        """Read the groups again, keeping the cursor's row."""
+        """Read the groups again in a thread, keeping the cursor's row."""
+        groups = self.app.services.merge_groups.list
+        in_thread(self, groups, self._show_groups, group="groups", exclusive=True)
+
+    def _show_groups(self, groups: list[MergeGroup]) -> None:
         table = self.query_one("#groups", DataTable)
         row = table.cursor_row
         table.clear()
-        self.groups = self.app.services.merge_groups.list()
+        self.groups = groups
         for group in self.groups:
             table.add_row(
                 group.name,
@@ -83,17 +91,30 @@ class MergesScreen(Screen[None]):
         if self.current is not None:
             self.app.push_screen(MergeDraftsScreen(self.current))
 
+    def _change(
+        self, group: MergeGroup | None, change: Callable[[uuid.UUID], int], done: str
+    ) -> None:
+        """``change`` the group in a thread, then say ``done`` (with the count and the
+        group's name filled in) and read the groups again."""
+        if group is not None:
+            in_thread(
+                self,
+                partial(change, group.template_id),
+                lambda count: self._changed(done.format(count=count, name=group.name)),
+                group="change",
+            )
+
+    def _changed(self, text: str) -> None:
+        self.notify(text)
+        self.reload()
+
     def action_pause(self) -> None:
-        if self.current is not None:
-            count = self.app.services.merge_groups.pause(self.current.template_id)
-            self.notify(f"Paused {count} drafts of {self.current.name!r}")
-            self.reload()
+        pause = self.app.services.merge_groups.pause
+        self._change(self.current, pause, "Paused {count} drafts of {name!r}")
 
     def action_resume(self) -> None:
-        if self.current is not None:
-            count = self.app.services.merge_groups.resume(self.current.template_id)
-            self.notify(f"Scheduled {count} drafts of {self.current.name!r} for now")
-            self.reload()
+        resume = self.app.services.merge_groups.resume
+        self._change(self.current, resume, "Scheduled {count} drafts of {name!r} for now")
 
     def action_cancel(self) -> None:
         group = self.current
@@ -104,9 +125,8 @@ class MergesScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                count = self.app.services.merge_groups.cancel(group.template_id)
-                self.notify(f"Deleted {count} drafts of {group.name!r}")
-                self.reload()
+                cancel = self.app.services.merge_groups.cancel
+                self._change(group, cancel, "Deleted {count} drafts of {name!r}")
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
@@ -137,7 +157,13 @@ class MergeDraftsScreen(Screen[None]):
         self.title = f"Merge: {self.group.name}"
         table = self.query_one("#drafts", DataTable)
         table.add_columns("Key", "To", "Subject", "Status")
-        for draft in self.app.services.merge_groups.drafts(self.group.template_id):
+        table.focus()
+        drafts = partial(self.app.services.merge_groups.drafts, self.group.template_id)
+        in_thread(self, drafts, self._show_drafts, group="drafts")
+
+    def _show_drafts(self, drafts: Sequence[Draft]) -> None:
+        table = self.query_one("#drafts", DataTable)
+        for draft in drafts:
             status = (
                 "sent"
                 if draft.outbound_email_uid
@@ -148,7 +174,6 @@ class MergeDraftsScreen(Screen[None]):
             table.add_row(
                 draft.merge_key or "", ", ".join(draft.to), draft.subject, status, key=str(draft.id)
             )
-        table.focus()
 
     async def on_data_table_row_selected(self) -> None:
         await self.action_open()

@@ -7,6 +7,8 @@ the template renders.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,14 +48,16 @@ class TemplatePickerScreen(ModalScreen[TemplateChoice | None]):
         Binding("ctrl+s", "use", "Use", tooltip="Fill the message from it", priority=True),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, templates: Sequence[Template]) -> None:
+        """``templates``: the list to pick from, read in a thread before the picker opens."""
         super().__init__()
+        self.templates = templates
         self.template: Template | None = None
         self.fields: list[str] = []
         self.rendered: Rendered | None = None
 
     def compose(self) -> ComposeResult:
-        templates = self.app.services.templates.list()
+        templates = self.templates
         with Vertical(classes="dialog wide tall", id="picker"):
             yield Label("Fill from a template", classes="title")
             if not templates:
@@ -73,7 +77,8 @@ class TemplatePickerScreen(ModalScreen[TemplateChoice | None]):
     @on(OptionList.OptionSelected, "#templates")
     async def _chosen(self, event: OptionList.OptionSelected) -> None:
         assert event.option.id is not None
-        self.template = self.app.services.templates.get(event.option.id)
+        get = self.app.services.templates.get
+        self.template = await asyncio.to_thread(get, event.option.id)
         self.fields = used_fields(template_fields(self.template))
         form = self.query_one("#fields", VerticalScroll)
         await form.remove_children()

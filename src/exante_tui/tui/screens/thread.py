@@ -3,6 +3,7 @@ the focused one (reply, reply all, forward, open its HTML or a link, save a file
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,8 @@ from exante_tui.core.html_text import message_links, readable_body
 from exante_tui.display import clean
 from exante_tui.errors import ExanteError
 from exante_tui.store import queries
-from exante_tui.store.models import EmailMessage
+from exante_tui.store.db import Store
+from exante_tui.store.models import Conversation, EmailMessage
 from exante_tui.tui.browser import open_in_browser, write_private_html
 from exante_tui.tui.format import human_size, literal, local_time, relative
 from exante_tui.tui.screens.links import LinkPickerScreen
@@ -51,6 +53,14 @@ def _headers(message: EmailMessage) -> Table:
 def _error_text(exc: ExanteError) -> str:
     details = "; ".join(f"{d.field}: {d.message}" for d in exc.details)
     return f"{exc.message} ({details})" if details else exc.message
+
+
+def load_thread(
+    store: Store, conversation_uid: uuid.UUID
+) -> tuple[Conversation | None, list[EmailMessage]]:
+    """A conversation and its messages, oldest first (reads the store: call it in a thread)."""
+    conversation = queries.get_conversation(store, conversation_uid)
+    return conversation, list(queries.conversation_messages(store, conversation_uid))
 
 
 class ThreadScreen(Screen[None]):
@@ -85,15 +95,17 @@ class ThreadScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the lists"),
     ]
 
-    def __init__(self, conversation_uid: uuid.UUID) -> None:
+    def __init__(
+        self,
+        conversation_uid: uuid.UUID,
+        conversation: Conversation | None,
+        messages: list[EmailMessage],
+    ) -> None:
+        """``conversation`` and ``messages`` as :func:`load_thread` read them (in a thread)."""
         super().__init__()
         self.conversation_uid = conversation_uid
-        self._load()
-
-    def _load(self) -> None:
-        store = self.app.services.store
-        self.conversation = queries.get_conversation(store, self.conversation_uid)
-        self.messages = list(queries.conversation_messages(store, self.conversation_uid))
+        self.conversation = conversation
+        self.messages = messages
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,7 +127,9 @@ class ThreadScreen(Screen[None]):
     async def on_screen_resume(self) -> None:
         """Coming back from a reply: show the message just sent."""
         count = len(self.messages)
-        self._load()
+        store = self.app.services.store
+        loaded = await asyncio.to_thread(load_thread, store, self.conversation_uid)
+        self.conversation, self.messages = loaded
         if len(self.messages) != count:
             await self.recompose()
             self._present()

@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from exante_tui.errors import ExanteError
 from exante_tui.store import queries
 from exante_tui.store.models import Account, Provider
+from exante_tui.tui.background import in_thread
 from exante_tui.tui.format import relative
 
 if TYPE_CHECKING:
@@ -47,8 +48,11 @@ class SyncBar(Horizontal):
         return [account for account in accounts if account.provider == Provider.GMAIL]
 
     def show_status(self) -> None:
-        """``Last sync: a@x 5m ago · b@y never`` (or how to connect a Gmail account)."""
-        accounts = self._gmail_accounts()
+        """``Last sync: a@x 5m ago · b@y never`` (or how to connect a Gmail account), the
+        accounts read in a thread."""
+        in_thread(self, self._gmail_accounts, self._put_status, group="status", exclusive=True)
+
+    def _put_status(self, accounts: list[Account]) -> None:
         if not accounts:
             text = "Offline accounts only: connect Gmail with `exante-tui accounts add` to sync"
         else:
@@ -70,17 +74,17 @@ class SyncBar(Horizontal):
         if self.running:
             self.notify("A sync is already running…")
             return
-        emails = [account.email for account in self._gmail_accounts()]
-        if not emails:
-            self.notify(NO_GMAIL, title="Sync", severity="warning")
-            return
         self.add_class("running")
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#sync-status", Static).update("Syncing…")
-        self._sync(emails)
+        self._sync()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
-    def _sync(self, emails: list[str]) -> None:
+    def _sync(self) -> None:
+        emails = [account.email for account in self._gmail_accounts()]
+        if not emails:
+            self.app.call_from_thread(self._no_gmail)
+            return
         from exante_tui.sync import AccountSync, run_sync  # loads the Gmail client: on first use
 
         results: list[AccountSync] = []
@@ -92,6 +96,11 @@ class SyncBar(Horizontal):
             else:
                 results.extend(report.accounts)
         self.post_message(self.Finished(results))
+
+    def _no_gmail(self) -> None:
+        self.remove_class("running")
+        self.notify(NO_GMAIL, title="Sync", severity="warning")
+        self.show_status()
 
     def _progress(self, progress: SyncProgress) -> None:
         """Called in the worker thread."""

@@ -1,0 +1,46 @@
+"""Store and core calls off the UI thread: one call in a thread worker, its result shown after.
+
+The database may be slow (a remote PostgreSQL, a busy SQLite file); the UI thread never
+waits on it. ``in_thread`` runs ``call`` in a thread worker of ``node`` and hands the
+result to ``then`` on the UI thread, unless the worker was cancelled meanwhile (its node
+went away, or a newer call of an ``exclusive`` group replaced it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from textual.dom import DOMNode
+from textual.worker import Worker, get_current_worker
+
+from exante_tui.errors import ExanteError
+
+T = TypeVar("T")
+
+
+def in_thread(
+    node: DOMNode,
+    call: Callable[[], T],
+    then: Callable[[T], object],
+    *,
+    group: str,
+    exclusive: bool = False,
+    failed: Callable[[ExanteError], object] | None = None,
+) -> Worker[None]:
+    """Run ``call`` in a thread, then ``then(result)`` on the UI thread; with ``failed``, an
+    ExanteError goes to ``failed(error)`` there instead (without, it is the worker's error)."""
+
+    def work() -> None:
+        try:
+            result = call()
+        except ExanteError as exc:
+            if failed is None:
+                raise
+            if not get_current_worker().is_cancelled:
+                node.app.call_from_thread(failed, exc)
+            return
+        if not get_current_worker().is_cancelled:
+            node.app.call_from_thread(then, result)
+
+    return node.run_worker(work, name=group, group=group, exclusive=exclusive, thread=True)
