@@ -13,7 +13,7 @@ from exante_tui.tui.screens.help import HelpScreen
 from exante_tui.tui.screens.main import MainScreen
 from exante_tui.tui.screens.outbox_detail import OutboxDetailScreen
 from exante_tui.tui.screens.thread import ThreadScreen
-from exante_tui.tui.widgets.paged_table import PagedTable
+from exante_tui.tui.widgets.paged_table import FIRST_PAGE, PAGE_SIZE, PagedTable
 from tui.support import FIXED_NOW, SIZE, Recorder, workers_done
 
 
@@ -112,16 +112,23 @@ async def test_lists_load_a_page_then_more_near_the_end(make_app, demo_services)
         await pilot.press("c")
         await pilot.pause()
         table = app.screen.table
-        assert table.row_count == 200
-        table.move_cursor(row=199)
+        first = table.row_count  # a screenful and the prefetch margin, at least FIRST_PAGE
+        assert FIRST_PAGE <= first < PAGE_SIZE
+        assert not table.exhausted
+        table.move_cursor(row=first - 1)
         await pilot.pause()
         await app.workers.wait_for_complete()
-        assert table.row_count == 400
-        table.move_cursor(row=399)
+        assert table.row_count == first + PAGE_SIZE
+        table.move_cursor(row=table.row_count - 1)
         await pilot.pause()
         await app.workers.wait_for_complete()
         assert table.row_count == 456  # the demo's six and 450
         assert table.exhausted
+        table.move_cursor(row=300)
+        table.reload()  # as after coming back from a thread: every row again, cursor kept
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert (table.row_count, table.cursor_row) == (456, 300)
 
 
 async def test_thread_view_newest_open_html_as_text(make_app) -> None:
@@ -173,7 +180,7 @@ async def test_command_palette_lists_screen_actions(make_app) -> None:
 
 
 async def test_vim_keys_move_the_cursor(make_app, demo_services) -> None:
-    add_conversations(demo_services, 60)
+    add_conversations(demo_services, FIRST_PAGE - 10)  # one page: G is the list's end
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()

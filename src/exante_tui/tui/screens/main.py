@@ -124,8 +124,7 @@ class MainScreen(Screen[None]):
         return self.query_one(f"#{self.view_name}", PagedTable)
 
     def on_mount(self) -> None:
-        self.title = "exante"
-        self.reload_lists()
+        self.title = "exante"  # the lists load when the screen is first shown (resumed)
         self.table.focus()
         self.set_interval(TIME_REFRESH, self._refresh_times)
 

@@ -22,6 +22,9 @@ Render = Callable[[Any], Sequence[str | Text]]
 """One object to the cells of its row."""
 
 PAGE_SIZE = 200
+FIRST_PAGE = 60
+"""Rows a new filter reads first: more than a tall screen shows, and few enough that each
+keystroke's page is quick to find and draw; the rest follow as the cursor nears the end."""
 PREFETCH_MARGIN = 40
 FILTER_DEBOUNCE = 0.12
 
@@ -34,7 +37,8 @@ def _cell(value: str | Text) -> Text:
 
 
 class PagedTable(DataTable[str | Text]):
-    """Rows come ``PAGE_SIZE`` at a time from ``fetch``; more load as the cursor nears the end.
+    """Rows come from ``fetch`` a page at a time (:data:`FIRST_PAGE`, then ``PAGE_SIZE``);
+    more load as the cursor nears the end.
 
     Every load runs in an exclusive async worker that queries the store in a thread, so a
     new filter cancels a slower earlier one and typing never waits on the database. The
@@ -120,18 +124,22 @@ class PagedTable(DataTable[str | Text]):
         return self.items.get(key or "")
 
     def reload(self, search: str | None = None, *, debounce: bool = False) -> None:
-        """Load the first page again (with a new filter when ``search`` is given)."""
-        if search is not None:
+        """Load the list again: with a new filter ``search``, its first rows; else as many
+        rows as are loaded now, so the cursor stays where it was."""
+        if search is not None and search != self.search:
             self.search = search
-        self._load(self.search, 0, FILTER_DEBOUNCE if debounce else 0.0)
+            limit = max(FIRST_PAGE, self.size.height + PREFETCH_MARGIN)
+        else:
+            limit = max(FIRST_PAGE, self.row_count)
+        self._load(self.search, limit, 0, FILTER_DEBOUNCE if debounce else 0.0)
 
     @work(exclusive=True, group="page")
-    async def _load(self, search: str, offset: int, delay: float) -> None:
+    async def _load(self, search: str, limit: int, offset: int, delay: float) -> None:
         self._loading = True
         try:
             if delay:
                 await asyncio.sleep(delay)
-            rows = await asyncio.to_thread(self._fetch, search, self.page_size, offset)
+            rows = await asyncio.to_thread(self._fetch, search, limit, offset)
             if offset == 0:
                 keep = self.cursor_row
                 self.clear()
@@ -141,7 +149,7 @@ class PagedTable(DataTable[str | Text]):
                 if key not in self.items:
                     self.items[key] = item
                     self.add_row(*map(_cell, self._row_cells(item)), key=key)
-            self.exhausted = len(rows) < self.page_size
+            self.exhausted = len(rows) < limit
             if offset == 0 and self.row_count:
                 self.move_cursor(row=min(keep, self.row_count - 1), animate=False)
         finally:
@@ -152,4 +160,4 @@ class PagedTable(DataTable[str | Text]):
         near_end = event.cursor_row >= self.row_count - PREFETCH_MARGIN
         if near_end and not self.exhausted and not self._loading:
             self._loading = True
-            self._load(self.search, self.row_count, 0.0)
+            self._load(self.search, self.page_size, self.row_count, 0.0)
