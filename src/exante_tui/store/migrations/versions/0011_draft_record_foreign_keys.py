@@ -43,16 +43,17 @@ def _clause(column: str, referred: str, name: str) -> str:
 
 
 def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    connection = _foreign_keys_off() if sqlite else op.get_bind()
     for table, column, referred, _name in KEYS:
         op.execute(
             f"UPDATE {table} SET {column} = NULL WHERE {column} IS NOT NULL "
             f"AND {column} NOT IN (SELECT id FROM {referred})"
         )
-    if op.get_bind().dialect.name != "sqlite":
+    if not sqlite:
         for table, column, referred, name in KEYS:
             op.create_foreign_key(name, table, referred, [column], ["id"], ondelete="SET NULL")
         return
-    connection = _foreign_keys_off()
     for table, column, referred, name in KEYS:
         _rebuild(connection, table, partial(_add, column=column, referred=referred, name=name))
     _check(connection)
