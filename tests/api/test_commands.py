@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -17,7 +16,7 @@ from exante_tui.api.tokens import ApiTokens
 from exante_tui.cli import server as commands
 from exante_tui.errors import ValidationFailed
 from exante_tui.services import Services
-from exante_tui.store.db import alembic_config
+from exante_tui.store.db import migrate
 from exante_tui.store.search import include_in_autogenerate
 
 
@@ -135,12 +134,7 @@ def test_migration_matches_the_model_and_downgrades(services: Services) -> None:
             connection, opts={"include_name": include_in_autogenerate}
         )
         assert compare_metadata(context, SQLModel.metadata) == []
-    config = alembic_config(services.store.url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
+    migrate(engine, "0001", down=True)
     assert not inspect(engine).has_table("apitoken")
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    migrate(engine, "head")
     assert inspect(engine).has_table("apitoken")

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import (
     JSON,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from exante_tui.store.db import Store, alembic_config
+from exante_tui.store.db import Store, migrate
 from exante_tui.store.models import Draft
 from exante_tui.store.types import UTCDateTime, utcnow
 
@@ -60,10 +59,7 @@ _FILES = table(
 
 
 def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(store.url)
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate(store.engine, revision, down=down)
 
 
 def _rows_at_0006(store: Store) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import func, inspect, select
 
 from exante_tui.services import Services
-from exante_tui.store.db import Store, alembic_config
+from exante_tui.store.db import Store, migrate
 from exante_tui.store.models import Account, Conversation
 from exante_tui.store.search import NEWEST_FIRST_INDEX
 
@@ -16,10 +15,7 @@ T0 = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
 def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(store.url)
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate(store.engine, revision, down=down)
 
 
 def _state(store: Store) -> tuple[bool, int]:

@@ -8,12 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import LargeBinary, String, Uuid, column, delete, insert, table, update
 from sqlmodel import col, select
 
 from exante_tui.services import Services
-from exante_tui.store.db import Store, alembic_config
+from exante_tui.store.db import Store, migrate
 from exante_tui.store.models import Account, OutboundEmail, OutboundRawChunk, Provider
 from exante_tui.store.raw_messages import (
     CHUNK_BYTES,
@@ -92,10 +91,7 @@ _OLD_ACCOUNTS = table(
 
 
 def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(store.url)
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate(store.engine, revision, down=down)
 
 
 def _old_record(store: Store, raw: bytes) -> uuid.UUID:

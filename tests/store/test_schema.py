@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,8 +13,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+from exante_tui.core.drafts import DraftContent
 from exante_tui.services import Services
-from exante_tui.store.db import Store, alembic_config, head_revision, stored_revision
+from exante_tui.store.db import Store, alembic_config, head_revision, migrate, stored_revision
 from exante_tui.store.models import Account, OutboundEmail, Provider
 from exante_tui.store.search import include_in_autogenerate
 
@@ -37,10 +37,7 @@ def test_the_cheap_head_is_alembics_head(services: Services) -> None:
 
 def test_opening_a_store_behind_the_head_upgrades_it(services: Services) -> None:
     account = services.accounts.add_outbox("desk@northwind.example")
-    config = alembic_config(services.store.url)
-    with services.store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "-1")
+    migrate(services.store.engine, "-1", down=True)
     assert stored_revision(services.store.engine) != head_revision()
     again = Store(services.store.url)
     try:
@@ -88,7 +85,7 @@ def test_database_enforces_one_record_per_account_and_key(services: Services) ->
 
 def test_database_enforces_one_record_per_draft(services: Services) -> None:
     account = services.accounts.add_outbox("desk@northwind.example")
-    draft_uid = uuid.uuid4()
+    draft_uid = services.drafts.create(DraftContent(account_id=account.id, to=["a@b.example"]))
     with services.store.session() as session:
         session.add(_record(account.id, draft_uid=draft_uid))
     with pytest.raises(IntegrityError), services.store.session() as session:

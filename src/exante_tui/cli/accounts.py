@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import UsageError
-from exante_tui.cli.output import account_json, add_json_flag, emit, print_table
+from exante_tui.cli.output import add_json_flag, emit, print_table
 from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import AccountPublic
+
     if not (args.provider == "outbox" or args.token_file):
         return _connect_with_oauth(services, args)
     if not args.email:
@@ -26,13 +28,14 @@ def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
         account = services.accounts.add_gmail_from_token_file(
             args.email, Path(args.token_file), args.display_name
         )
-    payload = account_json(account)
+    payload = AccountPublic.dump(account)
     emit(args, payload, lambda: print(f"connected {account.email} ({account.provider})"))
     return 0
 
 
 def _connect_with_oauth(services: Services, args: argparse.Namespace) -> int:
     """``accounts add`` without a token file: Google's consent flow on a loopback port."""
+    from exante_tui.cli.public import AccountPublic
 
     def announce(url: str) -> None:
         lead = "Open this URL" if args.no_browser else "If no browser opened, open this URL"
@@ -47,22 +50,24 @@ def _connect_with_oauth(services: Services, args: argparse.Namespace) -> int:
     )
     emit(
         args,
-        account_json(account),
+        AccountPublic.dump(account),
         lambda: print(f"connected {account.email} ({account.provider})"),
     )
     return 0
 
 
 def cmd_accounts_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import AccountPublic
     from exante_tui.store import queries
 
-    rows = [account_json(a) for a in queries.list_accounts(services.store)]
+    rows = [AccountPublic.dump(a) for a in queries.list_accounts(services.store)]
     emit(args, rows, lambda: print_table(rows, ["account_id", "email", "provider"]))
     return 0
 
 
 def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
     """Forget an account and its local data, after confirmation."""
+    from exante_tui.cli.public import AccountPublic
     from exante_tui.errors import NotFound
     from exante_tui.store import queries
 
@@ -82,7 +87,7 @@ def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             raise UsageError("Nothing was removed.", [ErrorDetail("yes", "not confirmed")])
     removed = services.accounts.remove(account.email)
-    emit(args, account_json(removed), lambda: print(f"removed {removed.email}"))
+    emit(args, AccountPublic.dump(removed), lambda: print(f"removed {removed.email}"))
     return 0
 
 
@@ -101,6 +106,8 @@ def _read_text(path: str | None, field: str) -> str | None:
 
 def cmd_accounts_signature(services: Services, args: argparse.Namespace) -> int:
     """Set (or with ``--clear`` remove) the account's signature."""
+    from exante_tui.cli.public import AccountSignaturePublic
+
     given = args.text_file is not None or args.html_file is not None
     if args.clear == given:
         raise UsageError(
@@ -110,11 +117,7 @@ def cmd_accounts_signature(services: Services, args: argparse.Namespace) -> int:
     text = _read_text(args.text_file, "text_file")
     html = _read_text(args.html_file, "html_file")
     account = services.signatures.set(args.email, text, html)
-    payload = {
-        **account_json(account),
-        "signature_text": account.signature_text,
-        "signature_html": account.signature_html,
-    }
+    payload = AccountSignaturePublic.dump(account)
     done = "set" if given else "cleared"
     emit(args, payload, lambda: print(f"signature {done} for {account.email}"))
     return 0

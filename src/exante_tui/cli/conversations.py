@@ -6,30 +6,25 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import parse_uid
-from exante_tui.cli.output import (
-    add_json_flag,
-    conversation_json,
-    emit,
-    message_json,
-    print_table,
-    say,
-)
+from exante_tui.cli.output import add_json_flag, emit, iso, print_table, say
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
 
 
 def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import ConversationPublic
     from exante_tui.store import queries
 
     found = queries.list_conversations(services.store, search=args.search, limit=args.limit)
-    rows = [conversation_json(c) for c in found]
+    rows = [ConversationPublic.dump(c) for c in found]
     columns = ["conversation_uid", "last_message_at", "subject"]
     emit(args, rows, lambda: print_table(rows, columns))
     return 0
 
 
 def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import ConversationPublic, MessagePublic
     from exante_tui.core.html_text import readable_body
     from exante_tui.errors import ErrorDetail, NotFound
     from exante_tui.store import queries
@@ -39,13 +34,15 @@ def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
     if conversation is None:
         raise NotFound("No such conversation.", [ErrorDetail("conversation_uid", args.uid)])
     messages = queries.conversation_messages(services.store, uid)
-    payload = {**conversation_json(conversation), "messages": [message_json(m) for m in messages]}
+    payload = {
+        **ConversationPublic.dump(conversation),
+        "messages": [MessagePublic.dump(m) for m in messages],
+    }
 
     def human() -> None:
         say(f"{conversation.subject}  [{conversation.gmail_thread_id or 'no Gmail thread'}]")
         for message in messages:
-            when = message_json(message)["date"]
-            say(f"\n--- {when}  {message.from_address} -> {', '.join(message.to)}")
+            say(f"\n--- {iso(message.date)}  {message.from_address} -> {', '.join(message.to)}")
             say(readable_body(message).rstrip(), body=True)
 
     emit(args, payload, human)

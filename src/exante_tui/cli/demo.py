@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import UsageError
-from exante_tui.cli.output import account_json, add_json_flag, emit
+from exante_tui.cli.output import add_json_flag, emit
 from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 def cmd_demo(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import AccountPublic
     from exante_tui.demo import build_demo
     from exante_tui.store import queries
     from exante_tui.store.types import utcnow
@@ -26,7 +27,7 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
     build_demo(services, utcnow())
     payload = {
         "db": services.settings.db_url,
-        "accounts": [account_json(a) for a in queries.list_accounts(services.store)],
+        "accounts": [AccountPublic.dump(a) for a in queries.list_accounts(services.store)],
         "drafts": len(queries.list_drafts(services.store)),
         "conversations": len(queries.list_conversations(services.store)),
         "outbox": len(queries.list_outbox(services.store)),

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import read_json
-from exante_tui.cli.output import add_json_flag, draft_json, emit, print_json, print_table
+from exante_tui.cli.output import add_json_flag, emit, print_json, print_table
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -19,11 +19,12 @@ def cmd_drafts_create(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_drafts_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import DraftPublic
     from exante_tui.store import queries
 
     drafts = queries.list_drafts(services.store, include_sent=args.all, limit=args.limit)
     attachments = queries.draft_attachments_meta(services.store, [d.id for d in drafts])
-    rows = [draft_json(d, attachments.get(d.id, [])) for d in drafts]
+    rows = [DraftPublic.dump_draft(d, attachments.get(d.id, [])) for d in drafts]
     emit(args, rows, lambda: print_table(rows, ["draft_uid", "status", "to", "subject"]))
     return 0
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.inputs import parse_uid
-from exante_tui.cli.output import add_json_flag, emit, outbound_json, print_json, print_table, say
+from exante_tui.cli.output import add_json_flag, emit, print_json, print_table, say
 
 if TYPE_CHECKING:
     from exante_tui.core.reconcile import Settled
@@ -15,10 +15,11 @@ if TYPE_CHECKING:
 
 
 def cmd_outbox_list(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.public import OutboundPublic
     from exante_tui.store import queries
 
     records = queries.list_outbox(services.store, context_type=args.context_type, limit=args.limit)
-    rows = [outbound_json(r) for r in records]
+    rows = [OutboundPublic.dump(r) for r in records]
     columns = ["outbound_email_uid", "status", "to", "subject", "error"]
     emit(args, rows, lambda: print_table(rows, columns))
     return 0

@@ -1,4 +1,5 @@
-"""JSON shapes and plain tables the CLI prints (field names as the issues give them)."""
+"""How the CLI prints: JSON, plain tables, cleaned text (the rows' JSON shapes are in
+:mod:`exante_tui.cli.public`)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,9 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from exante_tui.display import clean
-
-if TYPE_CHECKING:
-    from exante_tui.store.models import (
-        Account,
-        AttachmentMeta,
-        Conversation,
-        Draft,
-        EmailMessage,
-        OutboundEmail,
-    )
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -58,103 +49,6 @@ def emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> N
 def iso(value: datetime | None) -> str | None:
     """UTC timestamps as ``2024-03-25T10:30:00Z``."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _str(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-def account_json(account: Account) -> dict[str, Any]:
-    return {
-        "account_id": str(account.id),
-        "email": account.email,
-        "provider": str(account.provider),
-        "display_name": account.display_name,
-        "last_synced_at": iso(account.last_synced_at),
-    }
-
-
-def draft_status(draft: Draft) -> str:
-    """``sent`` once sent, ``scheduled`` with a planned time, ``draft`` otherwise."""
-    if draft.outbound_email_uid is not None:
-        return "sent"
-    return "scheduled" if draft.planned_send_at else "draft"
-
-
-def draft_json(draft: Draft, attachments: list[AttachmentMeta]) -> dict[str, Any]:
-    return {
-        "draft_uid": str(draft.id),
-        "status": draft_status(draft),
-        "from_account_id": _str(draft.account_id),
-        "to": draft.to,
-        "cc": draft.cc,
-        "bcc": draft.bcc,
-        "subject": draft.subject,
-        "reply_to_message_uid": _str(draft.reply_to_message_uid),
-        "planned_send_at": iso(draft.planned_send_at),
-        "attachments": attachments,
-        "context_type": draft.context_type,
-        "context_id": _str(draft.context_id),
-        "outbound_email_uid": _str(draft.outbound_email_uid),
-        "updated_at": iso(draft.updated_at),
-    }
-
-
-def outbound_json(record: OutboundEmail) -> dict[str, Any]:
-    return {
-        "outbound_email_uid": str(record.id),
-        "provider_message_id": record.provider_message_id,
-        "provider_thread_id": record.provider_thread_id,
-        "status": str(record.status),
-        "sent_at": iso(record.sent_at),
-        "from": record.from_address,
-        "to": record.to,
-        "cc": record.cc,
-        "bcc": record.bcc,
-        "subject": record.subject,
-        "rfc_message_id": record.rfc_message_id,
-        "idempotency_key": record.idempotency_key,
-        "error": record.error,
-        "context_type": record.context_type,
-        "context_id": _str(record.context_id),
-        "draft_uid": _str(record.draft_uid),
-        "reply_to_message_uid": _str(record.reply_to_message_uid),
-        "attachments": record.attachments,
-        "attempts": record.attempts,
-        "created_at": iso(record.created_at),
-    }
-
-
-def conversation_json(conversation: Conversation) -> dict[str, Any]:
-    return {
-        "conversation_uid": str(conversation.id),
-        "subject": conversation.subject,
-        "gmail_thread_id": conversation.gmail_thread_id,
-        "owner_email": conversation.owner_email,
-        "last_message_at": iso(conversation.last_message_at),
-        "snippet": conversation.snippet,
-        "context_type": conversation.context_type,
-        "context_id": _str(conversation.context_id),
-    }
-
-
-def message_json(message: EmailMessage) -> dict[str, Any]:
-    return {
-        "message_uid": str(message.id),
-        "rfc_message_id": message.rfc_message_id,
-        "gmail_message_id": message.gmail_message_id,
-        "in_reply_to": message.in_reply_to,
-        "references": message.references,
-        "from": message.from_address,
-        "to": message.to,
-        "cc": message.cc,
-        "subject": message.subject,
-        "date": iso(message.date),
-        "direction": str(message.direction),
-        "body_text": message.body_text,
-        "attachments": message.attachments,
-        "labels": message.labels,
-    }
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:

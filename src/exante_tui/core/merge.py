@@ -20,7 +20,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from exante_tui.core.drafts import reply_account
+from exante_tui.core.drafts import DraftContent, reply_account
 from exante_tui.core.prepare import Preparer
 from exante_tui.core.replies import reply_subject
 from exante_tui.core.template_store import Templates
@@ -321,22 +321,11 @@ class Merge:
 
 
 def _new_draft(row: MergeRow, template_id: uuid.UUID) -> Draft:
-    fields = row.draft
-    reply = fields.get("reply_to_message_uid")
-    account = fields.get("from_account_id")
-    context_id = fields.get("context_id")
-    return Draft(
-        id=uuid.uuid4(),
-        account_id=uuid.UUID(account) if account else None,
-        to=fields.get("to", []),
-        cc=fields.get("cc", []),
-        bcc=fields.get("bcc", []),
-        subject=fields.get("subject", ""),
-        body_text=fields.get("body_text", ""),
-        body_html=fields.get("body_html"),
-        reply_to_message_uid=uuid.UUID(reply) if reply else None,
-        context_type=fields.get("context_type"),
-        context_id=uuid.UUID(context_id) if context_id else None,
-        merge_template_id=template_id,
-        merge_key=row.key,
+    """The row's draft: its ``drafts create`` body read as :class:`DraftContent` (whose
+    ``account_id`` is the body's ``from_account_id``), keyed by (template, row key)."""
+    content = DraftContent.model_validate(
+        {**row.draft, "account_id": row.draft.get("from_account_id")}
     )
+    draft = Draft(merge_template_id=template_id, merge_key=row.key)
+    draft.sqlmodel_update(content.model_dump())
+    return draft

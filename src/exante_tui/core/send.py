@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from exante_tui.core.attachments import check_message_size
 from exante_tui.core.contract import SendRequest, SendResponse
+from exante_tui.core.draft_state import missing_draft
 from exante_tui.core.fault_injection import crash_point
 from exante_tui.core.mime import build_message
 from exante_tui.core.parse_back import check_built_message
@@ -185,7 +186,8 @@ class SendCore:
             self.records.insert(record, raw)
         except IntegrityError:
             other = self.records.find_by_draft(draft_uid)
-            assert other is not None  # the constraint that refused ours is the other's
+            if other is None:  # not another send's record: the draft was deleted meanwhile
+                raise missing_draft(draft_uid) from None
             return replay(other)
         return self._deliver(_just_recorded(record, raw, prepared), prepared.account, progress)
 

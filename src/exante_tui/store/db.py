@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -98,12 +98,42 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema up to the newest migration."""
+    migrate(engine, "head")
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) the schema to ``revision`` in one transaction.
+
+    On SQLite the migrations run with foreign keys off, as SQLite's own procedure for a
+    table rebuild asks: dropping a table with them on deletes (or clears) every row that
+    points at it, and revision 0011 rebuilds ``draft`` and ``outboundemail``. SQLite ignores
+    the pragma inside a transaction, so it is set before the transaction begins and set back
+    once it has ended; a rebuild checks its own references (``PRAGMA foreign_key_check``).
+    """
     from alembic import command
 
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _set_foreign_keys(connection, on=False)
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(config, revision)
+        finally:
+            if sqlite:
+                _set_foreign_keys(connection, on=True)
+
+
+def _set_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Turn SQLite's foreign keys on or off for ``connection`` (outside a transaction)."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    state = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    connection.commit()
+    if state != int(on):
+        connection.invalidate()  # never back into the pool in the wrong state
+        raise RuntimeError(f"SQLite did not turn foreign keys {'on' if on else 'off'}")
 
 
 class Store:

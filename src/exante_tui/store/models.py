@@ -10,7 +10,17 @@ import uuid
 from datetime import datetime
 from typing import NotRequired, cast
 
-from sqlalchemy import JSON, Boolean, Index, LargeBinary, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 from typing_extensions import TypedDict  # pydantic takes typing.TypedDict only from 3.12
 
@@ -52,6 +62,11 @@ class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
 
+
+FK_DRAFT_RECORD = "fk_draft_outbound_email"
+"""``draft.outbound_email_uid`` → ``outboundemail.id`` (revision 0011)."""
+FK_RECORD_DRAFT = "fk_outbound_draft"
+"""``outboundemail.draft_uid`` → ``draft.id`` (revision 0011)."""
 
 # ``Field()`` returns Any; each helper declares the Python type its column holds.
 
@@ -180,7 +195,11 @@ class Draft(SQLModel, table=True):
     """When that hold lapses unless renewed (a composer that died lets go by then)."""
     undo_send: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """The planned send is an undo-send window (``send`` pressed, still cancellable)."""
-    outbound_email_uid: uuid.UUID | None = None
+    outbound_email_uid: uuid.UUID | None = Field(
+        default=None,
+        sa_column_args=[ForeignKey("outboundemail.id", name=FK_DRAFT_RECORD, ondelete="SET NULL")],
+    )
+    """The record of this draft's send once sent (cleared if the record is removed)."""
     merge_template_id: uuid.UUID | None = Field(default=None, index=True)
     """The template of the mail merge that made this draft, if any (no foreign key: SQLite
     could add one only by rebuilding the table; removing a template clears it)."""
@@ -245,7 +264,16 @@ class OutboundEmail(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     idempotency_key: str | None = None
     request_hash: str | None = None
-    draft_uid: uuid.UUID | None = None
+    draft_uid: uuid.UUID | None = Field(
+        default=None,
+        sa_column_args=[
+            # Drafts and records point at each other (also through a reply's message): this
+            # key is the one added after the tables (``use_alter``), so the tables sort.
+            ForeignKey("draft.id", name=FK_RECORD_DRAFT, ondelete="SET NULL", use_alter=True)
+        ],
+    )
+    """The draft this record sent, if any: removing the draft keeps the record and clears
+    this (a draft's record is found by it, ``uq_outbound_draft``)."""
     reply_to_message_uid: uuid.UUID | None = None
     context_type: str | None = None
     context_id: uuid.UUID | None = None
