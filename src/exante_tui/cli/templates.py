@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import read_json
 from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
 
 if TYPE_CHECKING:
@@ -43,6 +42,8 @@ def template_json(template: Template) -> dict[str, Any]:
 
 
 def cmd_templates_create(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import read_json
+
     template = services.templates.create(read_json(args.json))
     print_json({"template_uid": str(template.id)}, indent=None)
     return 0
