@@ -50,13 +50,10 @@ def _positive(value: str) -> int:
 
 
 def row_json(row: MergeRow) -> dict[str, Any]:
-    return {
-        "row": row.number,
-        "key": row.key,
-        "to": row.draft.get("to", []),
-        "subject": row.draft.get("subject"),
-        "errors": [{"field": d.field, "message": d.message} for d in row.errors],
-    }
+    """A row as a dry run lists it: number, key, recipients, subject and errors."""
+    from exante_tui.cli.public import MergeRowPublic
+
+    return MergeRowPublic.dump(row, to=row.draft.get("to", []), subject=row.draft.get("subject"))
 
 
 def _print_rows(plan: MergePlan) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
+from exante_tui.cli.output import add_json_flag, emit, print_json, print_table
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -53,12 +53,9 @@ def _positive(value: str) -> int:
 
 def token_json(record: ApiToken) -> dict[str, Any]:
     """A token as ``tokens list`` shows it: never the token itself."""
-    return {
-        "name": record.name,
-        "accounts": record.accounts,
-        "created_at": iso(record.created_at),
-        "revoked_at": iso(record.revoked_at),
-    }
+    from exante_tui.cli.public import TokenPublic
+
+    return TokenPublic.dump(record)
 
 
 def cmd_serve(services: Services, args: argparse.Namespace) -> int:
