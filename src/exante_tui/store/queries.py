@@ -223,7 +223,7 @@ def conversation_summaries(
             col(EmailMessage.from_address).label("sender"),
             EmailMessage.to,
             func.row_number()
-            .over(partition_by=EmailMessage.conversation_id, order_by=newest_first)
+            .over(partition_by=col(EmailMessage.conversation_id), order_by=newest_first)
             .label("rank"),
         )
         .where(wanted)
