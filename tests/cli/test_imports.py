@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exante_tui.store.models import Account
 from fakes.gmail_server import FakeGmail
 
@@ -79,18 +81,62 @@ def test_send_imports_no_server_tui_migrations_sync_or_oauth(
         assert loaded(modules, package) == [], f"send imported {package}"
 
 
-def test_help_imports_no_database_models_or_google_client(tmp_path: Path) -> None:
-    env = {**os.environ, "EXANTE_HOME": str(tmp_path / "home")}
-    code, modules, stdout = run_cli(env, "--help")
-    assert code == 0 and "outbox" in stdout
-    for package in (
-        "sqlalchemy",
-        "sqlmodel",
-        "pydantic",
-        "googleapiclient",
-        "exante_tui.core.send",
-    ):
-        assert loaded(modules, package) == [], f"--help imported {package}"
+HELP_AND_LIST_MODULES = """\
+import sys
+from exante_tui.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+"""
+"""Like ``RUN_AND_LIST_MODULES`` without importing json itself, so ``--help`` can be checked
+for json too."""
+
+NEVER_FOR_HELP = (
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic",
+    "textual",
+    "googleapiclient",
+    "exante_tui.core",
+    "exante_tui.store",
+    "exante_tui.services",
+    "exante_tui.config",
+    "exante_tui.errors",
+    "exante_tui.cli.inputs",
+    "exante_tui.cli.public",
+    "exante_tui.cli.startup",
+    "logging",
+    "dataclasses",
+    "inspect",
+    "json",
+    "uuid",
+    "platform",
+    "datetime",
+    "pathlib",
+    "ipaddress",
+    "urllib",
+)
+"""What building the parser and printing help never needs: the store, the models, the
+errors' dataclasses, logging and the standard library modules only handlers use."""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["merge", "--help"], ["tokens", "list", "--help"]])
+def test_help_imports_only_argparse_and_the_command_modules(
+    tmp_path: Path, args: list[str]
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_AND_LIST_MODULES, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EXANTE_HOME": str(tmp_path / "home")},
+        timeout=60,
+    )
+    assert result.returncode == 0 and "usage: exante-tui" in result.stdout, result.stderr
+    modules = set(result.stderr.split())
+    for package in NEVER_FOR_HELP:
+        assert loaded(modules, package) == [], f"{' '.join(args)} imported {package}"
 
 
 def test_listing_the_outbox_does_not_import_the_send_path(tmp_path: Path, db_url: str) -> None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import add_json_flag, emit, print_table
-from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
 
 
 def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from exante_tui.cli.inputs import UsageError
     from exante_tui.cli.public import AccountPublic
+    from exante_tui.errors import ErrorDetail
 
     if not (args.provider == "outbox" or args.token_file):
         return _connect_with_oauth(services, args)
@@ -35,6 +36,8 @@ def cmd_accounts_add(services: Services, args: argparse.Namespace) -> int:
 
 def _connect_with_oauth(services: Services, args: argparse.Namespace) -> int:
     """``accounts add`` without a token file: Google's consent flow on a loopback port."""
+    from pathlib import Path
+
     from exante_tui.cli.public import AccountPublic
 
     def announce(url: str) -> None:
@@ -67,8 +70,9 @@ def cmd_accounts_list(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
     """Forget an account and its local data, after confirmation."""
+    from exante_tui.cli.inputs import UsageError
     from exante_tui.cli.public import AccountPublic
-    from exante_tui.errors import NotFound
+    from exante_tui.errors import ErrorDetail, NotFound
     from exante_tui.store import queries
 
     account = queries.account_by_email(services.store, args.email.strip().lower())
@@ -93,6 +97,11 @@ def cmd_accounts_remove(services: Services, args: argparse.Namespace) -> int:
 
 def _read_text(path: str | None, field: str) -> str | None:
     """The UTF-8 text of ``path`` (None when not given); a usage error naming ``field``."""
+    from pathlib import Path
+
+    from exante_tui.cli.inputs import UsageError
+    from exante_tui.errors import ErrorDetail
+
     if path is None:
         return None
     try:
@@ -106,7 +115,9 @@ def _read_text(path: str | None, field: str) -> str | None:
 
 def cmd_accounts_signature(services: Services, args: argparse.Namespace) -> int:
     """Set (or with ``--clear`` remove) the account's signature."""
+    from exante_tui.cli.inputs import UsageError
     from exante_tui.cli.public import AccountSignaturePublic
+    from exante_tui.errors import ErrorDetail
 
     given = args.text_file is not None or args.html_file is not None
     if args.clear == given:

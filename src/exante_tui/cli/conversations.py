@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import parse_uid
 from exante_tui.cli.output import add_json_flag, emit, iso, print_table, say
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ def cmd_conversations_list(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_conversations_show(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import parse_uid
     from exante_tui.cli.public import ConversationPublic, MessagePublic
     from exante_tui.core.html_text import readable_body
     from exante_tui.errors import ErrorDetail, NotFound

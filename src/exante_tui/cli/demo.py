@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import add_json_flag, emit
-from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
 
 
 def cmd_demo(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import UsageError
     from exante_tui.cli.public import AccountPublic
     from exante_tui.demo import build_demo
+    from exante_tui.errors import ErrorDetail
     from exante_tui.store import queries
     from exante_tui.store.types import utcnow
 

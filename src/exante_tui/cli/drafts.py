@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import read_json
 from exante_tui.cli.output import add_json_flag, emit, print_json, print_table
 
 if TYPE_CHECKING:
@@ -13,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def cmd_drafts_create(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import read_json
+
     draft_uid = services.drafts.create_from_request(read_json(args.json))
     print_json({"draft_uid": str(draft_uid)}, indent=None)
     return 0

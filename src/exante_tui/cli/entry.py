@@ -3,15 +3,17 @@
 Exit codes: 0 success, 1 provider failure or ``internal_error`` (the unexpected: the
 traceback goes to the log, never to the terminal), 2 bad input or usage. Every failure is
 reported in the one error shape (JSON under ``--json``).
+
+Building the parser imports only argparse and the command modules (which defer their own
+imports to their handlers), so ``--help`` stays fast: logging, the errors and the start-up
+are imported once a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exante_tui import __version__
@@ -30,15 +32,12 @@ from exante_tui.cli import (
     worker,
 )
 from exante_tui.cli.output import print_json, say
-from exante_tui.errors import ErrorDetail, ExanteError, InternalError
 
 if TYPE_CHECKING:
-    from exante_tui.services import Services
+    from pathlib import Path
 
-if TYPE_CHECKING:
+    from exante_tui.errors import ExanteError
     from exante_tui.services import Services
-
-log = logging.getLogger("exante_tui")
 
 COMMAND_GROUPS = (
     send,
@@ -110,9 +109,11 @@ def _report(error: ExanteError, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    from exante_tui.cli.startup import load_settings, log_to_file, open_services
-
     args = build_parser().parse_args(argv)
+
+    from exante_tui.cli.startup import load_settings, log_to_file, open_services
+    from exante_tui.errors import ExanteError
+
     try:
         settings = load_settings(args.db, args.home)
         log_path = log_to_file(settings.data_dir)
@@ -132,9 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(args: argparse.Namespace, services: Services, log_path: Path) -> int:
     """Run the parsed subcommand on open ``services``; every failure in the one error shape
     (the unexpected as ``internal_error``, its traceback in the log at ``log_path``)."""
+    import logging
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from exante_tui.cli.startup import missing_extra
+    from exante_tui.errors import ErrorDetail, ExanteError, InternalError
+
+    log = logging.getLogger("exante_tui")
 
     try:
         return args.handler(services, args)

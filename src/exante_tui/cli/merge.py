@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import UsageError
 from exante_tui.cli.output import iso, print_json
-from exante_tui.errors import ErrorDetail
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from exante_tui.core.merge import MergePlan, MergeRow, Progress
     from exante_tui.core.merge_send import SendOutcome
     from exante_tui.services import Services
@@ -27,6 +26,11 @@ BAR_WIDTH = 30
 
 def parse_when(value: str) -> datetime:
     """``--schedule-at``: an ISO 8601 time with its time zone."""
+    from datetime import datetime
+
+    from exante_tui.cli.inputs import UsageError
+    from exante_tui.errors import ErrorDetail
+
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -46,13 +50,10 @@ def _positive(value: str) -> int:
 
 
 def row_json(row: MergeRow) -> dict[str, Any]:
-    return {
-        "row": row.number,
-        "key": row.key,
-        "to": row.draft.get("to", []),
-        "subject": row.draft.get("subject"),
-        "errors": [{"field": d.field, "message": d.message} for d in row.errors],
-    }
+    """A row as a dry run lists it: number, key, recipients, subject and errors."""
+    from exante_tui.cli.public import MergeRowPublic
+
+    return MergeRowPublic.dump(row, to=row.draft.get("to", []), subject=row.draft.get("subject"))
 
 
 def _print_rows(plan: MergePlan) -> None:
@@ -84,8 +85,10 @@ class ProgressBar:
 
 
 def cmd_merge(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import UsageError
     from exante_tui.core.merge import MergeOptions
     from exante_tui.core.merge_rows import read_rows
+    from exante_tui.errors import ErrorDetail
 
     options = MergeOptions(
         template=args.template,

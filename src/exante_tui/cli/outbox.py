@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import parse_uid
 from exante_tui.cli.output import add_json_flag, emit, print_json, print_table, say
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from exante_tui.core.reconcile import Settled
     from exante_tui.services import Services
 
@@ -26,6 +26,8 @@ def cmd_outbox_list(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_retry(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import parse_uid
+
     response = services.core.retry(parse_uid(args.uid, "outbound_email_uid"))
     payload = response.model_dump(mode="json")
     emit(args, payload, lambda: print(f"{payload['status']}: {payload['outbound_email_uid']}"))
@@ -34,6 +36,8 @@ def cmd_outbox_retry(services: Services, args: argparse.Namespace) -> int:
 
 def stale_after(args: argparse.Namespace) -> timedelta:
     """``--stale-after`` as a duration (the core's default when not given)."""
+    from datetime import timedelta
+
     from exante_tui.core.send import STALE_AFTER
 
     return STALE_AFTER if args.stale_after is None else timedelta(seconds=args.stale_after)

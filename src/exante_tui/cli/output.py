@@ -1,16 +1,18 @@
 """How the CLI prints: JSON, plain tables, cleaned text (the rows' JSON shapes are in
-:mod:`exante_tui.cli.public`)."""
+:mod:`exante_tui.cli.public`). ``json`` is imported when JSON is printed, so ``--help``
+stays fast."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exante_tui.display import clean
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +36,8 @@ def say(text: str, *, body: bool = False, **kwargs: Any) -> None:
 def print_json(payload: Any, *, indent: int | None = 2) -> None:
     """The one JSON printer of the CLI (``indent=None`` for JSON Lines). UTF-8 is kept as
     is, except the C1 and bidi controls JSON leaves raw: those are ``\\u`` escapes."""
+    import json
+
     text = json.dumps(payload, indent=indent, ensure_ascii=False)
     print(_JSON_UNESCAPED.sub(_escaped, text), flush=True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import read_json
 from exante_tui.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -13,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def cmd_prepare(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import read_json
+
     prepared = services.preparer.prepare(read_json(args.json), draft=args.draft)
     if args.draft:
         draft_uid = services.drafts.create_from_request(prepared)

@@ -153,3 +153,50 @@ class MessagePublic(Public):
     body_text: str
     attachments: Listing
     labels: list[str]
+
+
+class TemplateSummaryPublic(Public):
+    """A template as ``templates list`` shows it; ``fields`` (the context fields it uses)
+    comes beside the row."""
+
+    template_uid: uuid.UUID = Field(validation_alias="id")
+    name: str
+    subject: str
+    fields: list[str]
+
+
+class TemplatePublic(TemplateSummaryPublic):
+    """Everything about one template (``templates show``); ``attachments`` (by name and
+    size, never the data) comes beside the row."""
+
+    body_text: str | None
+    body_html: str | None
+    body_markdown: str | None
+    from_account_id: uuid.UUID | None
+    attachments: Listing
+    signature: bool
+    created_at: Stamp
+
+
+class TokenPublic(Public):
+    """An API token as ``tokens`` shows it: never the token itself."""
+
+    name: str
+    accounts: list[str]
+    created_at: Stamp
+    revoked_at: Stamp
+
+
+class ErrorDetailPublic(Public):
+    field: str
+    message: str
+
+
+class MergeRowPublic(Public):
+    """One row of a merge; ``to`` and ``subject`` (from the row's draft) come beside it."""
+
+    row: int = Field(validation_alias="number")
+    key: str
+    to: list[str]
+    subject: str | None
+    errors: list[ErrorDetailPublic]

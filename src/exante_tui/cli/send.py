@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import read_json
 from exante_tui.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -13,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def cmd_send(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import read_json
+
     response = services.core.send(read_json(args.json))
     print_json(response.model_dump(mode="json"))
     return 0

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import UsageError
-from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
-from exante_tui.errors import ErrorDetail
+from exante_tui.cli.output import add_json_flag, emit, print_json, print_table
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -33,6 +29,8 @@ between batches instead of after thousands of accepts have used every descriptor
 
 def is_loopback(host: str) -> bool:
     """Whether ``host`` only accepts connections from this machine."""
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -55,12 +53,9 @@ def _positive(value: str) -> int:
 
 def token_json(record: ApiToken) -> dict[str, Any]:
     """A token as ``tokens list`` shows it: never the token itself."""
-    return {
-        "name": record.name,
-        "accounts": record.accounts,
-        "created_at": iso(record.created_at),
-        "revoked_at": iso(record.revoked_at),
-    }
+    from exante_tui.cli.public import TokenPublic
+
+    return TokenPublic.dump(record)
 
 
 def cmd_serve(services: Services, args: argparse.Namespace) -> int:
@@ -70,6 +65,8 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     from exante_tui.api.app import create_app, max_body_from_env
     from exante_tui.api.protocol import guarded_protocol
     from exante_tui.api.tokens import ApiTokens
+    from exante_tui.cli.inputs import UsageError
+    from exante_tui.errors import ErrorDetail
 
     try:
         max_body = args.max_body or max_body_from_env()
@@ -132,6 +129,8 @@ def connection_cap(given: int | None) -> int:
 
 def _log_server_to_stderr() -> None:
     """uvicorn's start and stop messages on stderr (they also reach the app log)."""
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     server_log = logging.getLogger("uvicorn.error")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import parse_uid
 from exante_tui.cli.output import add_json_flag, emit, iso, say
 
 if TYPE_CHECKING:
@@ -58,6 +56,9 @@ def cmd_sync(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_attachments_save(services: Services, args: argparse.Namespace) -> int:
     """Fetch one attachment of a synced message from Gmail into a file."""
+    from pathlib import Path
+
+    from exante_tui.cli.inputs import parse_uid
     from exante_tui.sync import save_attachment
 
     message_uid = parse_uid(args.message_uid, "message_uid")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from exante_tui.cli.inputs import read_json
-from exante_tui.cli.output import add_json_flag, emit, iso, print_json, print_table
+from exante_tui.cli.output import add_json_flag, emit, print_json, print_table
 
 if TYPE_CHECKING:
     from exante_tui.services import Services
@@ -15,34 +14,27 @@ if TYPE_CHECKING:
 
 def template_summary(template: Template) -> dict[str, Any]:
     """The listing shape: uid, name, subject and the context fields it uses."""
+    from exante_tui.cli.public import TemplateSummaryPublic
     from exante_tui.core.template_store import template_fields
     from exante_tui.core.templates import used_fields
 
-    return {
-        "template_uid": str(template.id),
-        "name": template.name,
-        "subject": template.subject,
-        "fields": used_fields(template_fields(template)),
-    }
+    fields = used_fields(template_fields(template))
+    return TemplateSummaryPublic.dump(template, fields=fields)
 
 
 def template_json(template: Template) -> dict[str, Any]:
     """Everything about one template (attachments by name and size)."""
-    from exante_tui.core.template_store import attachment_meta
+    from exante_tui.cli.public import TemplatePublic
+    from exante_tui.core.template_store import attachment_meta, template_fields
+    from exante_tui.core.templates import used_fields
 
-    return {
-        **template_summary(template),
-        "body_text": template.body_text,
-        "body_html": template.body_html,
-        "body_markdown": template.body_markdown,
-        "from_account_id": str(template.from_account_id) if template.from_account_id else None,
-        "attachments": attachment_meta(template),
-        "signature": template.signature,
-        "created_at": iso(template.created_at),
-    }
+    fields = used_fields(template_fields(template))
+    return TemplatePublic.dump(template, fields=fields, attachments=attachment_meta(template))
 
 
 def cmd_templates_create(services: Services, args: argparse.Namespace) -> int:
+    from exante_tui.cli.inputs import read_json
+
     template = services.templates.create(read_json(args.json))
     print_json({"template_uid": str(template.id)}, indent=None)
     return 0

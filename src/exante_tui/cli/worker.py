@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import argparse
 import time
-import uuid
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from exante_tui.cli.outbox import add_stale_flag, print_settled, stale_after
 from exante_tui.cli.output import add_json_flag, iso, print_json, say
 
 if TYPE_CHECKING:
+    import uuid
+
     from exante_tui.core.pacing import Hold
     from exante_tui.core.scheduler import ScheduledSend
     from exante_tui.services import Services
 
 
 def cmd_worker(services: Services, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from exante_tui.core.reconcile import reconcile
     from exante_tui.core.scheduler import CLAIM_TIMEOUT, Scheduler
     from exante_tui.errors import Conflict
