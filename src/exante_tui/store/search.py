@@ -189,40 +189,47 @@ def _prefer_indexes(connection: Connection) -> None:
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
 
+def _sqlite_page(connection: Connection, expression: str) -> Any:
+    """SQLite, for one page newest first: the condition on the conversation for the
+    full-text ``expression``, chosen by how many conversations it matches (SQLite cannot
+    estimate that, so the first :data:`BROAD` matches are read). If that is all, the
+    condition lists them (in JSON) and they are fetched and sorted. If not, the match is
+    broad and the page is found by walking the date index newest first, stopping at the
+    page's end: a dense match (:data:`DENSE`) tests each conversation on the way
+    (:func:`_each_matches`), a sparser one collects its matches first. Either way the rows
+    and their order are the same."""
+    first = _matching("sqlite", expression).limit(BROAD).subquery()
+    count, found, last = connection.execute(
+        select(func.count(), func.json_group_array(first.c.rowid), func.max(first.c.rowid))
+    ).one()
+    if count < BROAD:
+        listed: Any = select(literal_column("value")).select_from(func.json_each(found))
+        return _key("sqlite").in_(listed)
+    if last <= BROAD * DENSE:
+        return _each_matches(expression)
+    return _key("sqlite", newest_first=True).in_(_matching("sqlite", expression))
+
+
 def search_condition(
     connection: Connection, query: SearchQuery, *, paged: bool = True
 ) -> ColumnElement[bool]:
     """The SQL condition on ``Conversation`` for ``query``, on ``connection``'s database.
-    ``paged``: the caller reads one page newest first; ``False`` for a count of them all.
 
-    SQLite cannot estimate how many conversations a full-text match finds, so this reads the
-    first :data:`BROAD` of them. If that is all, the condition lists them (in JSON) and they
-    are fetched and sorted. If not, the match is broad and a page is found by walking the
-    date index newest first, stopping at the page's end: a dense match (:data:`DENSE`) tests
-    each conversation on the way (:func:`_each_matches`), a sparser one collects its matches
-    first; a count reads every match. Either way the rows and their order are the
-    same. PostgreSQL's planner chooses from its statistics (see :func:`_prefer_indexes`)."""
+    ``paged``: the caller reads one page newest first, and SQLite picks the plan for it
+    (:func:`_sqlite_page`); ``False`` for a count of every match, which reads them all
+    without that probe. PostgreSQL's planner chooses from its statistics (see
+    :func:`_prefer_indexes`)."""
     dialect = connection.dialect.name
     rows, wanted, excluded = _split(query, dialect)
     conditions = [_row_condition(term) for term in rows]
-    key = _key(dialect)
-    if dialect == "sqlite" and wanted:
+    if wanted:
         expression = _combined(dialect, wanted, excluded)
-        first = _matching(dialect, expression).limit(BROAD).subquery()
-        count, found, last = connection.execute(
-            select(func.count(), func.json_group_array(first.c.rowid), func.max(first.c.rowid))
-        ).one()
-        if count < BROAD:
-            listed: Any = select(literal_column("value")).select_from(func.json_each(found))
-            conditions.append(key.in_(listed))
-        elif paged and last <= BROAD * DENSE:
-            conditions.append(_each_matches(expression))
+        if dialect == "sqlite" and paged:
+            conditions.append(_sqlite_page(connection, expression))
         else:
-            newest_first = _key(dialect, newest_first=paged)
-            conditions.append(newest_first.in_(_matching(dialect, expression)))
-    elif wanted:
-        _prefer_indexes(connection)
-        conditions.append(key.in_(_matching(dialect, _combined(dialect, wanted, excluded))))
+            if dialect != "sqlite":
+                _prefer_indexes(connection)
+            conditions.append(_key(dialect).in_(_matching(dialect, expression)))
     elif excluded:  # only exclusions: most conversations are left, so walk newest first
         if dialect != "sqlite":
             _prefer_indexes(connection)
