@@ -2,8 +2,9 @@
 
 The database may be slow (a remote PostgreSQL, a busy SQLite file); the UI thread never
 waits on it. ``in_thread`` runs ``call`` in a thread worker of ``node`` and hands the
-result to ``then`` on the UI thread, unless the worker was cancelled meanwhile (its node
-went away, or a newer call of an ``exclusive`` group replaced it).
+result to ``then`` on the UI thread, unless the worker was cancelled meanwhile (a newer
+call of an ``exclusive`` group replaced it) or the node is no longer in the app (its
+screen closed, or the app is shutting down).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.worker import Worker, get_current_worker
 from exante_tui.errors import ExanteError
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def in_thread(
@@ -32,15 +34,23 @@ def in_thread(
     ExanteError goes to ``failed(error)`` there instead (without, it is the worker's error)."""
 
     def work() -> None:
+        worker = get_current_worker()
+
+        def shown(callback: Callable[[U], object], value: U) -> None:
+            """On the UI thread: the node may have gone while the call ran (a closed
+            screen, the app shutting down), and then nothing is shown."""
+            if node.is_attached and not worker.is_cancelled:
+                callback(value)
+
         try:
             result = call()
         except ExanteError as exc:
             if failed is None:
                 raise
-            if not get_current_worker().is_cancelled:
-                node.app.call_from_thread(failed, exc)
+            if not worker.is_cancelled:
+                node.app.call_from_thread(shown, failed, exc)
             return
-        if not get_current_worker().is_cancelled:
-            node.app.call_from_thread(then, result)
+        if not worker.is_cancelled:
+            node.app.call_from_thread(shown, then, result)
 
     return node.run_worker(work, name=group, group=group, exclusive=exclusive, thread=True)
