@@ -37,9 +37,11 @@ def in_thread(
         worker = get_current_worker()
 
         def shown(callback: Callable[[U], object], value: U) -> None:
-            """On the UI thread: the node may have gone while the call ran (a closed
-            screen, the app shutting down), and then nothing is shown."""
-            if node.is_attached and not worker.is_cancelled:
+            """On the UI thread: the node may be going while the call ran (its screen
+            closing, the app shutting down: its children may be gone already), and then
+            nothing is shown. The test is the one Textual's signals use for a subscriber."""
+            going = node._pruning or not (node.is_running and node.is_attached)
+            if not going and not worker.is_cancelled:
                 callback(value)
 
         try:
