@@ -262,6 +262,13 @@ def main() -> None:
         b = statistics.median(run[key] for run in runs["big"])
         ratio = f"{b / a:.2f}" if a else "-"
         print(f"{key:<26}{a:>10.1f}{b:>10.1f}{ratio:>8}")
+    for n, (empty, big) in enumerate(zip(runs["empty"], runs["big"], strict=True), 1):
+        print(
+            f"round {n}: first paint {big['first_paint_ms'] / empty['first_paint_ms']:.2f}x, "
+            f"worst keystroke {empty['filter_ms_max']:.1f} / {big['filter_ms_max']:.1f} ms"
+        )
+    worst = max(run["filter_ms_max"] for run in runs["big"])
+    print(f"worst keystroke of the whole run (big store): {worst:.1f} ms")
     print(f"load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from exante_tui.store.models import Conversation, EmailMessage
 from exante_tui.tui.background import in_thread
 from exante_tui.tui.composing.form import Senders, load_senders
 from exante_tui.tui.composing.hold import Held, take_hold
+from exante_tui.tui.interpreter import freeze_start_up, restore, share_the_gil
 from exante_tui.tui.screens.compose import ComposeScreen
 from exante_tui.tui.screens.confirm import ConfirmScreen
 from exante_tui.tui.screens.file_picker import FilePickerScreen
@@ -105,6 +107,7 @@ class ExanteApp(App[None]):
         """How many sends are running (quitting asks first while any is)."""
         self.farewell: list[str] = []
         """What quitting sent (printed as the app exits)."""
+        self._switch_interval = sys.getswitchinterval()
 
     def notify(
         self,
@@ -122,10 +125,17 @@ class ExanteApp(App[None]):
         )
 
     def on_mount(self) -> None:
+        self._switch_interval = share_the_gil()
         self.push_screen(MainScreen())
         if self.scheduler is not None:
             self.run_scheduler()
             self.set_interval(SCHEDULER_INTERVAL, self.run_scheduler)
+
+    def on_ready(self) -> None:
+        freeze_start_up()
+
+    def on_unmount(self) -> None:
+        restore(self._switch_interval)
 
     # -- background scheduler ---------------------------------------------------------------------
 
