@@ -137,6 +137,10 @@ def main() -> int:
                 [sys.executable, "-c", FLOOR, str(bare), fake.endpoint, DEFAULT_TOKEN],
                 base,
             ),
+            "floor: import sqlmodel (SQLAlchemy + pydantic)": (
+                [sys.executable, "-c", "import sqlmodel"],
+                base,
+            ),
             "floor: import the store (no query)": (
                 [sys.executable, "-c", "import exante_tui.store.queries"],
                 base,
