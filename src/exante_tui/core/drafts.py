@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,9 @@ class DraftContent(BaseModel):
     """What a draft holds; addresses are kept as typed (validated when sent).
 
     The fields are the draft row's own names: ``DraftContent.model_validate(draft)`` reads
-    a row, :meth:`from_request` a ``drafts create`` request (whose ``from_account_id`` is
-    ``account_id`` here), and ``Drafts`` writes one back with ``sqlmodel_update``."""
+    a row, :meth:`from_request` a ``drafts create`` request and :meth:`from_body` its body
+    (whose ``from_account_id`` is ``account_id`` here), and ``Drafts`` writes one back with
+    ``sqlmodel_update``."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -51,8 +53,15 @@ class DraftContent(BaseModel):
     @classmethod
     def from_request(cls, request: DraftRequest) -> DraftContent:
         """A request's content; what it leaves out (or null) is the draft's default."""
-        given = request.model_dump(include=_CONTENT_FIELDS, exclude_none=True)
-        return cls.model_validate({**given, "account_id": request.from_account_id})
+        return cls.from_body(request.model_dump())
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> DraftContent:
+        """The content of a ``drafts create`` body already validated as a request (a merge
+        row's): its ``from_account_id`` is ``account_id`` here, and what it leaves out (or
+        null) is the draft's default."""
+        given = {k: v for k, v in body.items() if k in _CONTENT_FIELDS and v is not None}
+        return cls.model_validate({**given, "account_id": body.get("from_account_id")})
 
 
 _CONTENT_FIELDS = set(DraftContent.model_fields) - {"account_id"}

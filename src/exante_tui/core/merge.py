@@ -321,11 +321,8 @@ class Merge:
 
 
 def _new_draft(row: MergeRow, template_id: uuid.UUID) -> Draft:
-    """The row's draft: its ``drafts create`` body read as :class:`DraftContent` (whose
-    ``account_id`` is the body's ``from_account_id``), keyed by (template, row key)."""
-    content = DraftContent.model_validate(
-        {**row.draft, "account_id": row.draft.get("from_account_id")}
-    )
+    """The row's draft: its ``drafts create`` body's content, keyed by (template, row key)."""
+    content = DraftContent.from_body(row.draft)
     draft = Draft(merge_template_id=template_id, merge_key=row.key)
     draft.sqlmodel_update(content.model_dump())
     return draft
