@@ -148,6 +148,12 @@ def test_prepare_errors_name_the_value_and_create_nothing(
     unknown = {"template": "nope", "context": {}, "bcc": ["not an address"]}
     details = run.json("prepare", "--json", "-", stdin=json.dumps(unknown), code=2)["error"]
     assert {d["field"] for d in details["details"]} == {"bcc[0]"}
+    for name in ("remin\x00der", "reminder\r\nBcc: x@y.example", "\ud800"):
+        body = {"template": name, "context": CONTEXT, "to": ["a@example.com"]}
+        error = run.json("prepare", "--json", "-", stdin=json.dumps(body), code=2)["error"]
+        assert error["code"] == "validation_error", name
+        assert [d["field"] for d in error["details"]] == ["template"]
+        assert "contains" in error["details"][0]["message"], name
     no_to = {"template": "reminder", "context": CONTEXT, "planned_send_at": "2030-01-01T00:00:00Z"}
     error = run.json("prepare", "--json", "-", stdin=json.dumps(no_to), code=2)["error"]
     assert error["details"] == [

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from exante_tui.core.contract import AttachmentIn
 from exante_tui.core.templates import check_syntax
-from exante_tui.core.text_fields import check_header_text
+from exante_tui.core.text_fields import check_header_text, header_problem
 from exante_tui.core.validation import parse_model
 from exante_tui.errors import ErrorDetail, ValidationFailed
 from exante_tui.store.db import Store
@@ -113,7 +113,13 @@ class Templates:
             return session.exec(select(Template).order_by(Template.name)).all()
 
     def get(self, name_or_uid: str, field: str = "template") -> Template:
-        """The template with this name or uid; a ``validation_error`` on ``field`` if none."""
+        """The template with this name or uid; a ``validation_error`` on ``field`` if none
+        (at once for text no name can be: PostgreSQL refuses to even compare a NUL byte)."""
+        problem = header_problem(name_or_uid)
+        if problem:
+            raise ValidationFailed(
+                "No such template.", [ErrorDetail(field, f"not a template name: it {problem}")]
+            )
         with self.store.session() as session:
             found = None
             try:
