@@ -53,7 +53,7 @@ class DraftContent(BaseModel):
     @classmethod
     def from_request(cls, request: DraftRequest) -> DraftContent:
         """A request's content; what it leaves out (or null) is the draft's default."""
-        return cls.from_body(request.model_dump())
+        return cls.from_body(request.model_dump(include=_CONTENT_FIELDS | {"from_account_id"}))
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> DraftContent:
