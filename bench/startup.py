@@ -76,11 +76,6 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 can reach; the stack's ORM alone (``sqlmodel``) is the lowest any store on it can."""
 
 
-def floor_script(modules: str) -> str:
-    """:data:`FLOOR` importing ``modules`` (comma-separated) before the bare script."""
-    return FLOOR.format(modules=modules)
-
-
 def median_seconds(command: list[str], env: dict[str, str], check: bool = True) -> float:
     """One timed run of ``command`` (wall time of the whole process)."""
     started = time.perf_counter()
@@ -133,32 +128,24 @@ def main() -> int:
         )
         bare = root / "bare.py"
         bare.write_text(BARE_CLIENT)
+        bare_args = [str(bare), fake.endpoint, DEFAULT_TOKEN]
         variants = {
             "python -c pass": ([sys.executable, "-c", "pass"], base),
             "bare client script (2 Gmail calls)": (
-                [sys.executable, str(bare), fake.endpoint, DEFAULT_TOKEN],
+                [sys.executable, *bare_args],
                 base,
             ),
             "floor: bare script + the store's imports": (
                 [
                     sys.executable,
                     "-c",
-                    floor_script("exante_tui.store.db, exante_tui.core.contract"),
-                    str(bare),
-                    fake.endpoint,
-                    DEFAULT_TOKEN,
+                    FLOOR.format(modules="exante_tui.store.db, exante_tui.core.contract"),
+                    *bare_args,
                 ],
                 base,
             ),
             "floor: bare script + import sqlmodel": (
-                [
-                    sys.executable,
-                    "-c",
-                    floor_script("sqlmodel"),
-                    str(bare),
-                    fake.endpoint,
-                    DEFAULT_TOKEN,
-                ],
+                [sys.executable, "-c", FLOOR.format(modules="sqlmodel"), *bare_args],
                 base,
             ),
             "floor: import sqlmodel (SQLAlchemy + pydantic)": (
